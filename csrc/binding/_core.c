@@ -1,0 +1,90 @@
+/*
+ * _core.c - the CPython binding of the C core, and the only file of the
+ * project that includes Python.h.
+ *
+ * It stays thin: it copies Python inputs into C buffers, releases the GIL
+ * around the core's work, and converts the core's results into Python
+ * objects once, with the GIL held.  Multi-phase initialisation (PEP 489)
+ * with per-module state; no static PyObject globals.
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+
+#include "fst_grammar.h"
+
+typedef struct {
+  /* Borrowed from the grammar capsule, which the module state keeps alive. */
+  const TSLanguage *language;
+  PyObject *grammar_capsule; /* strong reference, NULL until set_grammar() */
+} fst_module_state;
+
+static fst_module_state *fst_binding__state(PyObject *module) {
+  return (fst_module_state *)PyModule_GetState(module);
+}
+
+PyDoc_STRVAR(set_grammar_doc,
+             "set_grammar(capsule, /) -> int\n--\n\n"
+             "Check and keep the tree-sitter-python grammar (the capsule that\n"
+             "tree_sitter_python.language() returns). Returns its ABI version;\n"
+             "raises RuntimeError naming what to install when this build's\n"
+             "libtree-sitter cannot load it.");
+
+static PyObject *fst_binding_set_grammar(PyObject *module, PyObject *capsule) {
+  const TSLanguage *language = PyCapsule_GetPointer(capsule, "tree_sitter.Language");
+  if (!language) return NULL;
+  char message[512];
+  if (fst_grammar_check(language, message, sizeof message) != 0) {
+    PyErr_SetString(PyExc_RuntimeError, message);
+    return NULL;
+  }
+  fst_module_state *state = fst_binding__state(module);
+  Py_INCREF(capsule);
+  Py_XSETREF(state->grammar_capsule, capsule);
+  state->language = language;
+  return PyLong_FromUnsignedLong(ts_language_version(language));
+}
+
+static PyMethodDef fst_binding_methods[] = {
+    {"set_grammar", (PyCFunction)fst_binding_set_grammar, METH_O, set_grammar_doc},
+    {NULL, NULL, 0, NULL},
+};
+
+static int fst_binding_exec(PyObject *module) {
+  if (PyModule_AddIntConstant(module, "MIN_ABI", (long)fst_grammar_min_abi()) < 0) return -1;
+  if (PyModule_AddIntConstant(module, "MAX_ABI", (long)fst_grammar_max_abi()) < 0) return -1;
+  return 0;
+}
+
+static int fst_binding_traverse(PyObject *module, visitproc visit, void *arg) {
+  fst_module_state *state = fst_binding__state(module);
+  Py_VISIT(state->grammar_capsule);
+  return 0;
+}
+
+static int fst_binding_clear(PyObject *module) {
+  fst_module_state *state = fst_binding__state(module);
+  Py_CLEAR(state->grammar_capsule);
+  state->language = NULL;
+  return 0;
+}
+
+static void fst_binding_free(void *module) { fst_binding_clear((PyObject *)module); }
+
+static PyModuleDef_Slot fst_binding_slots[] = {
+    {Py_mod_exec, fst_binding_exec},
+    {0, NULL},
+};
+
+static struct PyModuleDef fst_binding_module = {
+    PyModuleDef_HEAD_INIT,
+    .m_name = "pytest_fastest._core",
+    .m_doc = "C core of pytest-fastest: static discovery, cache and dispatch.",
+    .m_size = sizeof(fst_module_state),
+    .m_methods = fst_binding_methods,
+    .m_slots = fst_binding_slots,
+    .m_traverse = fst_binding_traverse,
+    .m_clear = fst_binding_clear,
+    .m_free = fst_binding_free,
+};
+
+PyMODINIT_FUNC PyInit__core(void) { return PyModuleDef_Init(&fst_binding_module); }

@@ -1,0 +1,110 @@
+"""Command-line and ini options of the "fastest" group, and their validation.
+
+Every option is also an ini key of the same name without the leading dashes
+(``--fastest-workers`` / ``fastest_workers``); the command line wins.
+Invalid values are usage errors (exit code 4) naming the option and what it
+accepts.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+
+import pytest
+
+# More workers than this cannot help on any machine we know of, and each
+# costs memory; larger requests are capped with a notice.
+MAX_WORKERS = 256
+
+WORKERS_HELP = (
+    "number of worker processes: a whole number >= 0 (0 runs in-process, "
+    "as -n 0 does for pytest-xdist) or 'auto' (the usable CPUs, in-process "
+    "when the plan is too small to pay for workers; default: auto)"
+)
+START_HELP = (
+    "how workers start: 'fork' (from a zygote forked before configuration, "
+    "the default on POSIX) or 'spawn' (fresh interpreters)"
+)
+
+
+AUTO = "auto"
+
+
+def parse_workers(value: str, option: str = "--fastest-workers") -> int | str:
+    """Return the worker count (or AUTO) or raise ArgumentTypeError."""
+    text = value.strip()
+    if text == AUTO:
+        return AUTO
+    if text.isdigit():
+        return int(text)
+    raise argparse.ArgumentTypeError(
+        f"{option}: invalid value {value!r}: expected a whole number >= 0 or 'auto'"
+    )
+
+
+def _workers_arg(value: str) -> int | str:
+    return parse_workers(value)
+
+
+def _start_arg(value: str) -> str:
+    if value in ("fork", "spawn"):
+        return value
+    raise argparse.ArgumentTypeError(
+        f"--fastest-start: invalid value {value!r}: expected 'fork' or 'spawn'"
+    )
+
+
+def add_options(parser: pytest.Parser) -> None:
+    group = parser.getgroup("fastest", "pytest-fastest (active with -p fastest)")
+    group.addoption(
+        "--fastest-workers",
+        dest="fastest_workers",
+        metavar="N|auto",
+        type=_workers_arg,
+        default=None,
+        help=WORKERS_HELP,
+    )
+    group.addoption(
+        "--fastest-start",
+        dest="fastest_start",
+        metavar="fork|spawn",
+        type=_start_arg,
+        default=None,
+        help=START_HELP,
+    )
+    group.addoption(
+        "--fastest-explain",
+        dest="fastest_explain",
+        action="store_true",
+        default=False,
+        help="print the plan and why: workers or in-process (and the reason), "
+        "units and their estimated costs",
+    )
+    parser.addini("fastest_workers", WORKERS_HELP, default="auto")
+    parser.addini("fastest_start", START_HELP, default="fork")
+
+
+def workers(config: pytest.Config) -> int | str:
+    """The requested worker count, or AUTO (command line first, then ini)."""
+    value = getattr(config.option, "fastest_workers", None)
+    if value is None:
+        raw = str(config.getini("fastest_workers"))
+        try:
+            value = parse_workers(raw, option="fastest_workers (ini)")
+        except argparse.ArgumentTypeError as exc:
+            raise pytest.UsageError(str(exc)) from None
+    return value
+
+
+def start_method(config: pytest.Config) -> str:
+    value = getattr(config.option, "fastest_start", None)
+    if value is None:
+        value = str(config.getini("fastest_start")).strip()
+        if value not in ("fork", "spawn"):
+            raise pytest.UsageError(
+                f"fastest_start (ini): invalid value {value!r}: expected 'fork' or 'spawn'"
+            )
+    if value == "fork" and not hasattr(os, "fork"):
+        return "spawn"
+    return str(value)
