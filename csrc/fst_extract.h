@@ -46,6 +46,7 @@ enum {
   FST_HOOK_COLLECTION = 1u << 7,            /* pytest_collection */
   FST_HOOK_MAKE_COLLECT_REPORT = 1u << 8,   /* pytest_make_collect_report */
   FST_HOOK_COLLECT_MODIFYITEMS_ANY = 1u << 9, /* any other pytest_collect* / pytest_itemcollected hook */
+  FST_HOOK_MAKE_PARAMETRIZE_ID = 1u << 10,  /* pytest_make_parametrize_id: changes parametrize ids (added by extract) */
   FST_FACT_PYTEST_PLUGINS = 1u << 16,       /* pytest_plugins = ... at module level */
   FST_FACT_PARAM_FIXTURE = 1u << 17,        /* a @pytest.fixture(params=...) is defined */
   FST_FACT_COLLECT_IGNORE_DYNAMIC = 1u << 18, /* collect_ignore(_glob) not a plain literal list */

@@ -1,4 +1,4 @@
-"""Turning the plugin on: load the C core, check the grammar, register the controller.
+"""Turning the plugin on: load the C core, plan the run, hand it to workers.
 
 Only imported when the user requested the plugin, so the C extension and the
 grammar cost nothing to runs that did not ask for them.
@@ -6,37 +6,164 @@ grammar cost nothing to runs that did not ask for them.
 
 from __future__ import annotations
 
+import os
+from typing import Any
+
 import pytest
 
+from . import options
+from . import plan as planning
+
 ACTIVE_KEY = pytest.StashKey[bool]()
+DURATIONS_KEY = "fastest/durations"
+
+# Plugins that need every item of the session at once (ordering and
+# dependency plugins): with them the run stays in-process.
+WHOLE_LIST_PLUGINS = ("pytest_order", "pytest_ordering", "pytest_dependency")
+# Hooks through which a plugin can change which files pytest collects.
+FILE_SET_HOOKS = (
+    "pytest_collect_file",
+    "pytest_collect_directory",
+    "pytest_ignore_collect",
+    "pytest_pycollect_makemodule",
+    "pytest_collection",
+)
 
 
-def load_core() -> object:
-    """Import the C core and hand it the tree-sitter-python grammar.
-
-    Raises pytest.UsageError with what to install when the grammar is missing
-    or has an ABI that this build's libtree-sitter cannot load.
-    """
+def load_core() -> Any:
     try:
-        import tree_sitter_python
-    except ImportError as exc:
-        raise pytest.UsageError(
-            "pytest-fastest needs the tree-sitter-python grammar: "
-            "pip install 'tree-sitter-python>=0.23,<0.24'"
-        ) from exc
-    from . import _core
+        from . import core
 
-    try:
-        _core.set_grammar(tree_sitter_python.language())
+        return core.load()
     except RuntimeError as exc:
         raise pytest.UsageError(f"pytest-fastest: {exc}") from None
-    return _core
 
 
-def activate(config: pytest.Config) -> None:
+def activate(config: pytest.Config, zygote: Any) -> None:
     load_core()
     config.stash[ACTIVE_KEY] = True
+    config.pluginmanager.register(FastestSession(config, zygote), "fastest-session")
 
 
 def is_active(config: pytest.Config) -> bool:
     return config.stash.get(ACTIVE_KEY, False)
+
+
+def _third_party_reason(config: pytest.Config) -> str | None:
+    """A loaded plugin (not a conftest, not pytest's own) that decides the
+    file set or needs the whole item list: such runs stay in-process."""
+    pm = config.pluginmanager
+    for name in WHOLE_LIST_PLUGINS:
+        if pm.has_plugin(name) or any(
+            getattr(p, "__name__", "").startswith(name) for p in pm.get_plugins()
+        ):
+            return f"plugin {name} needs the whole item list"
+    for hook_name in FILE_SET_HOOKS:
+        for impl in getattr(pm.hook, hook_name).get_hookimpls():
+            module = getattr(impl.plugin, "__name__", type(impl.plugin).__module__)
+            plugin_file = getattr(impl.plugin, "__file__", "") or ""
+            if module.startswith(("_pytest.", "pytest_fastest.", "xdist.")):
+                continue
+            if os.path.basename(plugin_file) == "conftest.py":
+                continue  # conftests are read by static discovery
+            return f"plugin {impl.plugin_name} implements {hook_name}"
+    return None
+
+
+class FastestSession:
+    """Plans the run at collection time; starts workers when they pay."""
+
+    def __init__(self, config: pytest.Config, zygote: Any) -> None:
+        self.config = config
+        self.zygote = zygote
+        self.controller: Any = None
+        self.durations: dict[str, float] = {}
+
+    def _close_zygote(self) -> None:
+        if self.zygote is not None:
+            self.zygote.close()
+            self.zygote = None
+
+    def _explain(self, lines: list[str]) -> None:
+        if not self.config.option.fastest_explain:
+            return
+        terminal = self.config.pluginmanager.get_plugin("terminalreporter")
+        for line in lines:
+            if terminal is not None:
+                terminal.write_line(line)
+            else:
+                print(line)
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_collection(self, session: pytest.Session) -> bool | None:
+        from . import plugin
+
+        early = self.config.stash.get(plugin.IN_PROCESS_KEY, None)
+        if early is not None or self.zygote is None:
+            self._close_zygote()
+            self._explain([f"fastest: in-process: {early}"])
+            return None
+        reason = _third_party_reason(self.config)
+        the_plan: planning.Plan | None = None
+        if reason is None:
+            the_plan, reason = self._plan()
+        if the_plan is None or the_plan.workers == 0:
+            self._close_zygote()
+            self._explain([f"fastest: in-process: {reason or the_plan and the_plan.reason}"])
+            return None
+        self._explain(the_plan.describe())
+        from .controller import Controller
+
+        self.controller = Controller(self.config, self.zygote, the_plan)
+        self.zygote = None  # the controller owns it now
+        self.config.pluginmanager.register(self.controller, "fastest-controller")
+        result: bool = self.controller.pytest_collection(session)
+        return result
+
+    def _plan(self) -> tuple[planning.Plan | None, str | None]:
+        from . import cpus, discovery, settings
+
+        config = self.config
+        found = settings.from_config(config)
+        if isinstance(found, str):
+            return None, found
+        cache_path = None
+        if config.pluginmanager.has_plugin("cacheprovider") and getattr(config, "cache", None):
+            cache_path = str(config.cache.mkdir("fastest") / "inventory.json")
+        inventory = discovery.run(found, cache_path)
+        if inventory.cache_warning:
+            terminal = config.pluginmanager.get_plugin("terminalreporter")
+            if terminal is not None:
+                terminal.write_line(f"fastest: {inventory.cache_warning}")
+        durations: dict[str, float] = {}
+        if getattr(config, "cache", None) is not None:
+            durations = config.cache.get(DURATIONS_KEY, {}) or {}
+        units = planning.units_from(inventory, durations)
+        if isinstance(units, str):
+            return None, units
+        total = sum(u.cost for u in units)
+        count, why = planning.choose_workers(
+            total, len(units), options.workers(config), cpus.usable_cpus()
+        )
+        if count > options.MAX_WORKERS:
+            count = options.MAX_WORKERS
+        the_plan = planning.Plan(count, why)
+        if count:
+            the_plan.units = planning.assign(units, count)
+        return the_plan, why
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        # Per-file time, the cost of each unit in the next run's plan.
+        path = report.nodeid.split("::", 1)[0]
+        self.durations[path] = self.durations.get(path, 0.0) + report.duration
+
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        cache = getattr(self.config, "cache", None)
+        if cache is None or not self.durations:
+            return
+        durations = cache.get(DURATIONS_KEY, {}) or {}
+        durations.update({k: round(v, 4) for k, v in self.durations.items()})
+        cache.set(DURATIONS_KEY, durations)
+
+    def pytest_unconfigure(self, config: pytest.Config) -> None:
+        self._close_zygote()

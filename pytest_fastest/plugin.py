@@ -1,13 +1,23 @@
 """The pytest11 entry point ``fastest``: options, activation, hook wiring.
 
 pytest imports this module in every run once the package is installed, so
-it stays tiny: it registers the "fastest" options and, only when the user
-asked for the plugin (``-p fastest`` on the command line, in ``addopts`` of
-any ini file, or in PYTEST_ADDOPTS), hands over to :mod:`.activation`.
-Installed but not requested, it changes nothing and loads no C code.
+it stays tiny: it registers the "fastest" options and acts only when the
+user asked for the plugin (``-p fastest`` on the command line, in
+``addopts`` of any ini file, or in PYTEST_ADDOPTS). Installed but not
+requested, it changes nothing and loads no C code.
+
+Process roles: the user's pytest process is the *controller*. In
+``pytest_cmdline_main`` (plugins and root conftests loaded, nothing
+configured, no thread of ours yet) it forks the *zygote*, which later forks
+the *workers*; a worker returns from this same hook and goes on through
+pytest's normal configure/session as a pytest-xdist-style worker.
 """
 
 from __future__ import annotations
+
+import os
+import sys
+from typing import Any
 
 import pytest
 
@@ -15,6 +25,8 @@ from . import options
 
 # The names under which `-p` can request this plugin.
 _REQUEST_NAMES = frozenset({"fastest", "pytest_fastest.plugin"})
+ZYGOTE_KEY = pytest.StashKey[Any]()
+IN_PROCESS_KEY = pytest.StashKey[str]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -33,13 +45,100 @@ def is_requested(config: pytest.Config) -> bool:
     return any(name in _REQUEST_NAMES for name in requested)
 
 
+def is_worker(config: pytest.Config) -> bool:
+    workerinput = getattr(config, "workerinput", None)
+    return isinstance(workerinput, dict) and "fastest_channel" in workerinput
+
+
+def in_process_reason(config: pytest.Config) -> str | None:
+    """Why this run cannot use workers, known before anything is configured."""
+    option = config.option
+    if options.workers(config) == 0:
+        return "--fastest-workers=0"
+    for name, why in (
+        ("help", "--help"),
+        ("showfixtures", "--fixtures"),
+        ("show_fixtures_per_test", "--fixtures-per-test"),
+        ("markers", "--markers"),
+        ("cacheshow", "--cache-show"),
+        ("usepdb", "--pdb"),
+        ("trace", "--trace"),
+        ("collectonly", "--collect-only (exact divided collection is not done yet)"),
+        ("lf", "--lf (needs the whole item list)"),
+        ("failedfirst", "--ff (needs the whole item list)"),
+        ("newfirst", "--nf (needs the whole item list)"),
+        ("stepwise", "--stepwise (needs the whole item list)"),
+        ("stepwise_skip", "--stepwise-skip (needs the whole item list)"),
+        ("pyargs", "--pyargs"),
+        ("doctestmodules", "--doctest-modules"),
+        ("setuponly", "--setup-only"),
+        ("setupplan", "--setup-plan"),
+    ):
+        if getattr(option, name, False):
+            return why
+    numprocesses = getattr(option, "numprocesses", None)
+    if numprocesses:
+        return "pytest-xdist's -n is given: xdist runs as usual"
+    if getattr(config.workerinput if hasattr(config, "workerinput") else None, "get", None):
+        return "already a pytest-xdist worker"
+    if options.start_method(config) == "spawn":
+        return "--fastest-start=spawn is not implemented yet"
+    from .zygote import Zygote
+
+    return Zygote.can_fork()
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_cmdline_main(config: pytest.Config) -> None:
+    if not is_requested(config) or is_worker(config):
+        return None
+    reason = in_process_reason(config)
+    if reason is not None:
+        config.stash[IN_PROCESS_KEY] = reason
+        return None
+    from .zygote import WorkerStart, Zygote
+
+    started = Zygote.fork()
+    if isinstance(started, WorkerStart):
+        _become_worker(config, started)
+    else:
+        config.stash[ZYGOTE_KEY] = started
+    return None
+
+
+def _become_worker(config: pytest.Config, started: Any) -> None:
+    """In a freshly forked worker: look like a pytest-xdist worker, then let
+    pytest configure and run the session as usual."""
+    spec = started.spec
+    workerinput = dict(spec["workerinput"])
+    workerinput["fastest_channel"] = started.channel_fd
+    config.workerinput = workerinput  # type: ignore[attr-defined]
+    config.workeroutput = {}  # type: ignore[attr-defined]
+    os.environ["PYTEST_XDIST_WORKER"] = workerinput["workerid"]
+    os.environ["PYTEST_XDIST_WORKER_COUNT"] = str(workerinput["workercount"])
+    os.environ["PYTEST_XDIST_TESTRUNUID"] = workerinput["testrunuid"]
+    config.option.basetemp = spec["basetemp"]
+    devnull = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(devnull, 0)
+    os.close(devnull)
+    from . import worker
+
+    worker.restart_capture(config)
+    # The controller reports: a worker has no terminal reporter (as with
+    # `-p no:terminal`, which pytest and plugins already handle).
+    config.pluginmanager.set_blocked("terminalreporter")
+    sys.stdout.flush()
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_configure(config: pytest.Config) -> None:
+    if is_worker(config):
+        from . import worker
+
+        worker.install(config)
+        return
     if not is_requested(config):
         return
-    # Validate options early: a bad value is a usage error (exit code 4).
-    options.workers(config)
-    options.start_method(config)
     from . import activation
 
-    activation.activate(config)
+    activation.activate(config, config.stash.get(ZYGOTE_KEY, None))

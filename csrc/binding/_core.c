@@ -7,19 +7,23 @@
  * objects once, with the GIL held.  Multi-phase initialisation (PEP 489)
  * with per-module state; no static PyObject globals.
  */
-#define PY_SSIZE_T_CLEAN
-#include <Python.h>
+#include <limits.h>
 
+#include "fst_binding.h"
 #include "fst_grammar.h"
 
-typedef struct {
-  /* Borrowed from the grammar capsule, which the module state keeps alive. */
-  const TSLanguage *language;
-  PyObject *grammar_capsule; /* strong reference, NULL until set_grammar() */
-} fst_module_state;
-
-static fst_module_state *fst_binding__state(PyObject *module) {
+fst_module_state *fst_binding_state(PyObject *module) {
   return (fst_module_state *)PyModule_GetState(module);
+}
+
+int fst_binding_as_int(PyObject *value) {
+  long v = PyLong_AsLong(value);
+  if (v == -1 && PyErr_Occurred()) return -1;
+  if (v < INT_MIN || v > INT_MAX) {
+    PyErr_SetString(PyExc_OverflowError, "value does not fit in a C int");
+    return -1;
+  }
+  return (int)v;
 }
 
 PyDoc_STRVAR(set_grammar_doc,
@@ -37,7 +41,7 @@ static PyObject *fst_binding_set_grammar(PyObject *module, PyObject *capsule) {
     PyErr_SetString(PyExc_RuntimeError, message);
     return NULL;
   }
-  fst_module_state *state = fst_binding__state(module);
+  fst_module_state *state = fst_binding_state(module);
   Py_INCREF(capsule);
   Py_XSETREF(state->grammar_capsule, capsule);
   state->language = language;
@@ -46,24 +50,28 @@ static PyObject *fst_binding_set_grammar(PyObject *module, PyObject *capsule) {
 
 static PyMethodDef fst_binding_methods[] = {
     {"set_grammar", (PyCFunction)fst_binding_set_grammar, METH_O, set_grammar_doc},
+    {"discover", (PyCFunction)(void (*)(void))fst_binding_discover, METH_FASTCALL,
+     fst_binding_discover_doc},
     {NULL, NULL, 0, NULL},
 };
 
 static int fst_binding_exec(PyObject *module) {
   if (PyModule_AddIntConstant(module, "MIN_ABI", (long)fst_grammar_min_abi()) < 0) return -1;
   if (PyModule_AddIntConstant(module, "MAX_ABI", (long)fst_grammar_max_abi()) < 0) return -1;
-  return 0;
+  return fst_binding_add_dispatcher_type(module, fst_binding_state(module));
 }
 
 static int fst_binding_traverse(PyObject *module, visitproc visit, void *arg) {
-  fst_module_state *state = fst_binding__state(module);
+  fst_module_state *state = fst_binding_state(module);
   Py_VISIT(state->grammar_capsule);
+  Py_VISIT(state->dispatcher_type);
   return 0;
 }
 
 static int fst_binding_clear(PyObject *module) {
-  fst_module_state *state = fst_binding__state(module);
+  fst_module_state *state = fst_binding_state(module);
   Py_CLEAR(state->grammar_capsule);
+  Py_CLEAR(state->dispatcher_type);
   state->language = NULL;
   return 0;
 }

@@ -1,0 +1,396 @@
+"""The controller: plans the run, drives the workers, replays their reports.
+
+Registered in the user's pytest process when the plugin is active. It takes
+over two hooks of a serial run and leaves everything else to pytest:
+
+* ``pytest_collection``: static discovery and the plan; then each worker
+  collects its share in one pass of pytest's own collection. Only when every
+  worker has collected does the run start, so the terminal knows the total
+  and a collection error stops the run before any test result, as in pytest.
+* ``pytest_runtestloop``: the C dispatcher hands units to workers (and lets
+  idle workers steal); every report that comes back is rebuilt as pytest's
+  own report object and fed to this process's hooks (logstart, logreport,
+  logfinish, warning_recorded), so the terminal reporter, junitxml, the
+  cache provider and third-party reporters see what a serial run shows.
+
+A worker that dies fails the test it was running, with the signal or exit
+status in the report; a new worker takes the rest of its work.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sys
+import time
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+
+from . import plan as planning
+from . import report, wire
+from .zygote import Zygote
+
+# Restarts of crashed workers allowed in one run, beyond the first workers.
+MAX_RESTARTS = 8
+# How long a worker may take to exit after 'Q' before it is killed.
+STOP_GRACE = 2.0
+WAIT_MS = 100
+
+
+@dataclass
+class WorkerNode:
+    """The controller's view of one worker, shaped like pytest-xdist's
+    WorkerController for plugins (pytest_configure_node/pytest_testnodedown)."""
+
+    id: str
+    config: pytest.Config
+    workerinput: dict[str, Any]
+    workeroutput: dict[str, Any] = field(default_factory=dict)
+    pid: int = 0
+    handle: int = -1  # the dispatcher's worker id
+    units: list[int] = field(default_factory=list)  # unfinished, in send order
+    shutting_down: bool = False
+
+    @property
+    def gateway(self) -> WorkerNode:  # plugins read node.gateway.id
+        return self
+
+
+@dataclass
+class UnitState:
+    path: str
+    relpath: str
+    nodeids: list[str]
+    done: set[str] = field(default_factory=set)
+
+
+def _describe_status(status: int | None) -> str:
+    if status is None or status < 0:
+        return "it closed its channel"
+    if os.WIFSIGNALED(status):
+        number = os.WTERMSIG(status)
+        try:
+            name = signal.Signals(number).name
+        except ValueError:
+            name = f"signal {number}"
+        return f"it was killed by signal {number} ({name})"
+    if os.WIFEXITED(status):
+        return f"it exited with status {os.WEXITSTATUS(status)}"
+    return f"wait status {status}"
+
+
+class Controller:
+    """Plugin registered in the controller process when workers run."""
+
+    def __init__(self, config: pytest.Config, zygote: Zygote, the_plan: planning.Plan) -> None:
+        from . import _core
+
+        self.config = config
+        self.zygote = zygote
+        self.plan = the_plan
+        self.dispatcher = _core.Dispatcher(2)
+        self.nodes: dict[int, WorkerNode] = {}  # by dispatcher handle
+        self.by_pid: dict[int, WorkerNode] = {}
+        self.units: dict[int, UnitState] = {}
+        self.states_by_relpath: dict[str, list[UnitState]] = {}
+        self.file_nodeids: dict[str, list[str]] = {}
+        self.testrunuid = uuid.uuid4().hex
+        self.spawned = 0
+        self.restarts = 0
+        self.stopping = False
+        self.finished: set[int] = set()
+        self.has_node_hooks = hasattr(config.hook, "pytest_configure_node")
+
+    # -- workers ----------------------------------------------------------------
+
+    def _spawn(self, files: list[str]) -> WorkerNode:
+        workerid = f"gw{self.spawned}"
+        self.spawned += 1
+        workerinput: dict[str, Any] = {
+            "workerid": workerid,
+            "workercount": self.plan.workers,
+            "testrunuid": self.testrunuid,
+            "mainargv": list(sys.argv),
+        }
+        node = WorkerNode(workerid, self.config, workerinput)
+        if self.has_node_hooks:
+            self.config.hook.pytest_configure_node(node=node)
+        basetemp = self.config._tmp_path_factory.getbasetemp()  # type: ignore[attr-defined]
+        spec = {
+            "workerid": workerid,
+            "workerinput": _jsonable(node.workerinput),
+            "basetemp": str(basetemp / f"popen-{workerid}"),
+        }
+        sock, pid = self.zygote.spawn(spec)
+        node.pid = pid
+        fd = os.dup(sock.fileno())
+        sock.close()
+        node.handle = self.dispatcher.add_worker(fd, pid)
+        self.nodes[node.handle] = node
+        self.by_pid[pid] = node
+        self.dispatcher.send(node.handle, wire.COLLECT, json.dumps({"files": files}).encode())
+        return node
+
+    def _node_down(self, node: WorkerNode, error: str | None) -> None:
+        if self.has_node_hooks:
+            self.config.hook.pytest_testnodedown(node=node, error=error)
+
+    # -- collection ---------------------------------------------------------------
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_collection(self, session: pytest.Session) -> bool:
+        self.session = session
+        for worker in range(self.plan.workers):
+            self._spawn(self.plan.files_of(worker))
+        self.dispatcher.start()
+        collected = self._gather_collection()
+        hook = self.config.hook
+        total_items = 0
+        deselected: list[str] = []
+        collect_reports: list[Any] = []
+        for message in collected:
+            for path, nodeids in message["files"].items():
+                self.file_nodeids[path] = nodeids
+                total_items += len(nodeids)
+            deselected.extend(message.get("deselected_ids", []))
+            collect_reports.extend(message["reports"])
+        numcollected = sum(message["collected"] for message in collected)
+        for data in collect_reports:
+            rep = report.decode(self.config, data, "", ("", None, ""))
+            hook.pytest_collectreport(report=rep)
+        terminal = self.config.pluginmanager.get_plugin("terminalreporter")
+        if terminal is not None:
+            # The terminal counts items from collect reports' results, which
+            # stay in the workers; give it their total.
+            terminal._numcollected = numcollected
+        if deselected:
+            hook.pytest_deselected(items=[_DeselectedItem(nodeid) for nodeid in deselected])
+        session.testscollected = total_items
+        hook.pytest_collection_finish(session=session)
+        return True
+
+    def _gather_collection(self) -> list[dict[str, Any]]:
+        messages: dict[int, dict[str, Any]] = {}
+        while len(messages) < len(self.nodes):
+            for event in self._wait():
+                kind = event[0]
+                if kind == "frame" and event[2] == "C":
+                    messages[event[1]] = json.loads(event[3])
+                elif kind == "lost":
+                    node = self.nodes[event[1]]
+                    raise pytest.UsageError(
+                        f"pytest-fastest: worker {node.id} died while collecting: "
+                        f"{_describe_status(event[5])}"
+                    )
+        return [messages[handle] for handle in sorted(messages)]
+
+    # -- the run --------------------------------------------------------------------
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtestloop(self, session: pytest.Session) -> bool:
+        if session.testsfailed and not self.config.option.continue_on_collection_errors:
+            self._stop()
+            self._drain()
+            raise session.Interrupted(
+                f"{session.testsfailed} error{'s' if session.testsfailed != 1 else ''}"
+                " during collection"
+            )
+        handles = {node.id: node.handle for node in self.nodes.values()}
+        for unit in self.plan.units:
+            state = UnitState(unit.path, unit.relpath, self.file_nodeids.get(unit.path, []))
+            self._add_unit(handles[f"gw{unit.worker}"], unit.cost, state, None)
+        try:
+            self.dispatcher.run()
+            self._drain()
+        except BaseException:
+            self._abort()
+            raise
+        if session.shouldfail:
+            raise session.Failed(session.shouldfail)
+        if session.shouldstop:
+            raise session.Interrupted(session.shouldstop)
+        return True
+
+    def _wait(self) -> list[Any]:
+        events: list[Any] = self.dispatcher.wait(WAIT_MS)
+        for pid, status in self.zygote.poll_exits():
+            self.dispatcher.worker_exited(pid, status)
+        return events
+
+    def _drain(self) -> None:
+        """Process events until every worker is done or gone."""
+        session = self.session
+        while True:
+            for event in self._wait():
+                kind = event[0]
+                if kind == "frame":
+                    self._on_frame(event[1], event[2], event[3])
+                elif kind == "sent":
+                    self.nodes[event[1]].units.append(event[2])
+                elif kind == "lost":
+                    self._on_lost(event[1], event[3], event[5])
+                elif kind == "done":
+                    return
+            if not self.stopping and (session.shouldfail or session.shouldstop):
+                self._stop()
+
+    def _on_frame(self, handle: int, kind: str, payload: bytes) -> None:
+        if kind == "R":
+            self._replay(json.loads(payload))
+        elif kind == "D":
+            unit_id = json.loads(payload)["unit"]
+            node = self.nodes[handle]
+            if unit_id in node.units:
+                node.units.remove(unit_id)
+        elif kind == "F":
+            node = self.nodes[handle]
+            message = json.loads(payload)
+            node.workeroutput = message.get("workeroutput", {})
+            for data in message.get("warnings", []):
+                self.config.hook.pytest_warning_recorded.call_historic(
+                    kwargs=report.warning_from_data(data)
+                )
+            self.finished.add(handle)
+            self._node_down(node, None)
+
+    def _replay(self, message: dict[str, Any]) -> None:
+        hook = self.config.hook
+        nodeid = message["nodeid"]
+        location = tuple(message["location"])
+        hook.pytest_runtest_logstart(nodeid=nodeid, location=location)
+        for data in message.get("warnings", ()):
+            hook.pytest_warning_recorded.call_historic(kwargs=report.warning_from_data(data))
+        path = nodeid.split("::", 1)[0]
+        for data in message["reports"]:
+            rep = report.decode(self.config, data, nodeid, location)  # type: ignore[arg-type]
+            hook.pytest_runtest_logreport(report=rep)
+        hook.pytest_runtest_logfinish(nodeid=nodeid, location=location)
+        for state in self.states_by_relpath.get(path, ()):
+            state.done.add(nodeid)
+
+    def _add_unit(self, home: int, cost: float, state: UnitState, only: list[str] | None) -> None:
+        data: dict[str, Any] = {"file": state.path}
+        if only is not None:
+            data["only"] = only
+        unit_id = self.dispatcher.add_unit(home, cost, json.dumps(data).encode())
+        self.units[unit_id] = state
+        # A directory unit holds several files: index it under each of them.
+        for path in {state.relpath, *(nodeid.split("::", 1)[0] for nodeid in state.nodeids)}:
+            self.states_by_relpath.setdefault(path, []).append(state)
+
+    def _on_lost(self, handle: int, unit_ids: list[int], status: int | None) -> None:
+        node = self.nodes[handle]
+        self.by_pid.pop(node.pid, None)
+        if handle in self.finished:
+            return
+        why = _describe_status(status)
+        remaining: list[tuple[UnitState, list[str]]] = []
+        crashed: str | None = None
+        for unit_id in unit_ids:
+            state = self.units[unit_id]
+            left = [n for n in state.nodeids if n not in state.done]
+            if crashed is None and left:
+                crashed, left = left[0], left[1:]
+            if left:
+                remaining.append((state, left))
+        if crashed is not None:
+            self._report_crash(node, crashed, why)
+        self._node_down(node, f"worker {node.id} crashed: {why}")
+        if self.stopping or not remaining:
+            return
+        if self.restarts >= MAX_RESTARTS:
+            self._report_abandoned(remaining, node, why)
+            return
+        self.restarts += 1
+        self._spawn([])
+        for state, left in remaining:
+            self._add_unit(-1, 0.0, UnitState(state.path, state.relpath, left), left)
+
+    def _report_crash(self, node: WorkerNode, nodeid: str, why: str) -> None:
+        hook = self.config.hook
+        location = (nodeid.split("::", 1)[0], None, nodeid.split("::", 1)[-1])
+        hook.pytest_runtest_logstart(nodeid=nodeid, location=location)
+        rep = pytest.TestReport(
+            nodeid,
+            location,
+            {},
+            "failed",
+            f"worker '{node.id}' crashed while running '{nodeid}': {why}",
+            "call",
+        )
+        hook.pytest_runtest_logreport(report=rep)
+        hook.pytest_runtest_logfinish(nodeid=nodeid, location=location)
+
+    def _report_abandoned(
+        self, remaining: list[tuple[UnitState, list[str]]], node: WorkerNode, why: str
+    ) -> None:
+        message = (
+            f"not run: workers crashed {self.restarts + 1} times (limit {MAX_RESTARTS} restarts); "
+            f"the last, {node.id}: {why}"
+        )
+        for _, left in remaining:
+            for nodeid in left:
+                hook = self.config.hook
+                location = (nodeid.split("::", 1)[0], None, nodeid.split("::", 1)[-1])
+                hook.pytest_runtest_logstart(nodeid=nodeid, location=location)
+                rep = pytest.TestReport(nodeid, location, {}, "failed", message, "call")
+                hook.pytest_runtest_logreport(report=rep)
+                hook.pytest_runtest_logfinish(nodeid=nodeid, location=location)
+
+    # -- stopping --------------------------------------------------------------------
+
+    def _stop(self) -> None:
+        if not self.stopping:
+            self.stopping = True
+            self.dispatcher.stop()
+
+    def _abort(self) -> None:
+        """Ctrl-C or an internal error: stop every worker now, quietly."""
+        self._stop()
+        deadline = time.monotonic() + STOP_GRACE
+        while self.by_pid and time.monotonic() < deadline:
+            for event in self.dispatcher.wait(50):
+                if event[0] == "lost":
+                    self.by_pid.pop(self.nodes[event[1]].pid, None)
+                elif event[0] == "done":
+                    self.by_pid.clear()
+            for pid, _ in self.zygote.poll_exits():
+                self.by_pid.pop(pid, None)
+        self.kill_all()
+
+    def kill_all(self) -> None:
+        for pid in list(self.by_pid):
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        self.by_pid.clear()
+
+    def pytest_unconfigure(self, config: pytest.Config) -> None:
+        self.kill_all()
+        self.zygote.close()
+        self.dispatcher.close()
+
+
+class _DeselectedItem:
+    """Stands in for an item deselected in a worker (pytest_deselected)."""
+
+    __slots__ = ("nodeid",)
+
+    def __init__(self, nodeid: str) -> None:
+        self.nodeid = nodeid
+
+
+def _jsonable(value: dict[str, Any]) -> dict[str, Any]:
+    out = {}
+    for key, item in value.items():
+        try:
+            json.dumps(item)
+        except (TypeError, ValueError):
+            continue
+        out[key] = item
+    return out

@@ -1,0 +1,139 @@
+"""pytest's configuration as ``discover`` needs it, read without importing pytest.
+
+An editor calls ``python -m pytest_fastest discover`` and waits for it, so
+it must not import pytest (about 0.2 s). This module finds the rootdir and
+the configuration file with pytest 9's rules (the first directory, from the
+arguments' common ancestor upwards, holding pytest.toml, .pytest.toml,
+pytest.ini, .pytest.ini, a pyproject.toml with [tool.pytest] or
+[tool.pytest.ini_options], a tox.ini with [pytest] or a setup.cfg with
+[tool:pytest]) and reads the options that shape collection. In the plugin
+the same values come from pytest's own config object instead.
+"""
+
+from __future__ import annotations
+
+import configparser
+import os
+import shlex
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+try:
+    import tomllib
+except ImportError:  # Python 3.10
+    tomllib = None  # type: ignore[assignment]
+
+DEFAULTS: dict[str, list[str]] = {
+    "python_files": ["test_*.py", "*_test.py"],
+    "python_classes": ["Test"],
+    "python_functions": ["test"],
+    "norecursedirs": ["*.egg", ".*", "_darcs", "build", "CVS", "dist", "node_modules", "venv", "{arch}"],
+    "testpaths": [],
+    "addopts": [],
+}
+
+
+@dataclass
+class IniConfig:
+    rootdir: Path
+    inifile: Path | None
+    values: dict[str, Any] = field(default_factory=dict)
+
+    def getlist(self, name: str) -> list[str]:
+        value = self.values.get(name)
+        if value is None:
+            return list(DEFAULTS.get(name, []))
+        if isinstance(value, list):
+            return [str(v) for v in value]
+        return shlex.split(str(value))
+
+    def get(self, name: str) -> str | None:
+        value = self.values.get(name)
+        return None if value is None else str(value)
+
+
+def _toml(path: Path) -> dict[str, Any] | None:
+    if tomllib is None:
+        return None
+    try:
+        with open(path, "rb") as f:
+            document: dict[str, Any] = tomllib.load(f)
+        return document
+    except (OSError, ValueError):
+        return None
+
+
+def _from_pytest_toml(path: Path) -> dict[str, Any] | None:
+    document = _toml(path) or {}
+    table = document.get("pytest")
+    return dict(table) if isinstance(table, dict) else {}
+
+
+def _from_pyproject(path: Path) -> dict[str, Any] | None:
+    document = _toml(path)
+    if not document:
+        return None
+    tool = document.get("tool", {}).get("pytest")
+    if not isinstance(tool, dict):
+        return None
+    if isinstance(tool.get("ini_options"), dict):
+        return dict(tool["ini_options"])
+    return {k: v for k, v in tool.items() if k != "ini_options"}
+
+
+def _from_ini(path: Path, section: str, always: bool) -> dict[str, Any] | None:
+    parser = configparser.ConfigParser(interpolation=None, strict=False)
+    try:
+        parser.read(path, encoding="utf-8")
+    except (OSError, configparser.Error, UnicodeDecodeError):
+        return {} if always else None
+    if not parser.has_section(section):
+        return {} if always else None
+    return {key: value for key, value in parser.items(section)}
+
+
+_LOADERS = (
+    ("pytest.toml", lambda p: _from_pytest_toml(p)),
+    (".pytest.toml", lambda p: _from_pytest_toml(p)),
+    ("pytest.ini", lambda p: _from_ini(p, "pytest", always=True)),
+    (".pytest.ini", lambda p: _from_ini(p, "pytest", always=True)),
+    ("pyproject.toml", _from_pyproject),
+    ("tox.ini", lambda p: _from_ini(p, "pytest", always=False)),
+    ("setup.cfg", lambda p: _from_ini(p, "tool:pytest", always=False)),
+)
+
+
+def _common_ancestor(paths: list[Path], invocation_dir: Path) -> Path:
+    existing = [p for p in paths if p.exists()]
+    if not existing:
+        return invocation_dir
+    common = Path(os.path.commonpath([str(p) for p in existing]))
+    return common.parent if common.is_file() else common
+
+
+def locate(args: list[str], invocation_dir: Path) -> IniConfig:
+    """rootdir, config file and values for these (path) arguments."""
+    paths = [Path(os.path.abspath(invocation_dir / a.split("::")[0])) for a in args] or [
+        invocation_dir
+    ]
+    found_pyproject: Path | None = None
+    for arg in paths:
+        for base in (arg, *arg.parents):
+            for name, loader in _LOADERS:
+                candidate = base / name
+                if not candidate.is_file():
+                    continue
+                if name == "pyproject.toml" and found_pyproject is None:
+                    found_pyproject = candidate
+                values = loader(candidate)
+                if values is not None:
+                    return IniConfig(base, candidate, values)
+    ancestor = _common_ancestor(paths, invocation_dir)
+    if found_pyproject is not None:
+        return IniConfig(found_pyproject.parent, found_pyproject, {})
+    # pytest: no config file -> look for setup.py upwards, else the ancestor.
+    for base in (ancestor, *ancestor.parents):
+        if (base / "setup.py").is_file():
+            return IniConfig(base, None, {})
+    return IniConfig(ancestor, None, {})

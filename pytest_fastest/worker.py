@@ -1,0 +1,251 @@
+"""The worker side: a pytest session that collects and runs its share only.
+
+A worker is a fork of the zygote (see :mod:`.zygote`) configured as a
+pytest-xdist-style worker (``config.workerinput``), so plugins see the
+worker semantics they already know. It speaks the frame protocol of
+:mod:`.wire` with the controller:
+
+1. ``L`` (collect): collect the listed files in one pass of pytest's own
+   collection; answer ``C`` with the items per file, the number deselected
+   and every failed or skipped collect report.
+2. ``U`` (unit): run the items of one file. Units arrive ahead of time, so
+   the last item of a unit runs with the first item of the next one as
+   ``nextitem`` and module/class fixtures tear down where they would in a
+   serial run. A unit of a file this worker has not collected (work stolen
+   from another worker, or left by a dead one) is collected on arrival.
+   After each item, its reports go out as one ``R`` frame; after each unit,
+   ``D``.
+3. ``E`` (end: no more work) or ``Q`` (stop after the current test). The
+   session then ends through pytest's own sessionfinish and unconfigure;
+   ``F`` carries ``config.workeroutput`` back.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import select
+from collections import deque
+from typing import Any
+
+import pytest
+
+from . import report, wire
+
+WORKER_KEY = pytest.StashKey["WorkerSession"]()
+
+
+class _Unit:
+    __slots__ = ("unit_id", "items")
+
+    def __init__(self, unit_id: int, items: list[pytest.Item]) -> None:
+        self.unit_id = unit_id
+        self.items = items
+
+
+class WorkerSession:
+    """Plugin registered in a worker: owns collection and the run loop."""
+
+    def __init__(self, config: pytest.Config, channel: wire.Channel) -> None:
+        self.config = config
+        self.channel = channel
+        self.items_by_file: dict[str, list[pytest.Item]] = {}
+        self.deselected: list[str] = []
+        self.collected = 0
+        self.collect_reports: list[dict[str, Any]] = []
+        self.pending: list[Any] = []
+        self.warnings: list[dict[str, Any]] = []
+        self.queue: deque[_Unit] = deque()
+        self.ended = False
+        self.stopping = False
+        self._collecting_initial = False
+
+    # -- collection ---------------------------------------------------------
+
+    def _collect(self, session: pytest.Session, args: list[str]) -> None:
+        """Collect files and directories in one pass; group items by argument."""
+        for arg in args:
+            self.items_by_file.setdefault(arg, [])
+        if not args:
+            return
+        session.perform_collect(args)
+        wanted = set(args)
+        for item in session.items:
+            path = str(item.path)
+            owner = path if path in wanted else _owning_arg(item.path, wanted)
+            if owner is not None:
+                self.items_by_file[owner].append(item)
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_collection(self, session: pytest.Session) -> bool:
+        kind, payload = self.channel.receive()
+        if kind != wire.COLLECT:
+            self._handle(kind, payload, session)
+            return True
+        files = json.loads(payload)["files"]
+        self._collecting_initial = True
+        try:
+            self._collect(session, files)
+        finally:
+            self._collecting_initial = False
+        self.channel.send_json(
+            wire.COLLECTED,
+            {
+                "files": {
+                    path: [item.nodeid for item in self.items_by_file[path]] for path in files
+                },
+                "collected": self.collected,
+                "deselected_ids": self.deselected,
+                "reports": self.collect_reports,
+            },
+        )
+        return True
+
+    def pytest_collectreport(self, report: pytest.CollectReport) -> None:
+        if not self._collecting_initial:
+            return
+        self.collected += sum(1 for x in report.result if isinstance(x, pytest.Item))
+        if report.failed or report.skipped:
+            self.collect_reports.append(report_to_data(self.config, report))
+
+    def pytest_deselected(self, items: list[pytest.Item]) -> None:
+        if self._collecting_initial:
+            self.deselected.extend(item.nodeid for item in items)
+
+    # -- the run loop ---------------------------------------------------------
+
+    def _handle(self, kind: bytes, payload: bytes, session: pytest.Session) -> None:
+        if kind == wire.UNIT:
+            message = json.loads(payload)
+            data = message["data"]
+            path = data["file"]
+            if path not in self.items_by_file:
+                self._collect(session, [path])
+            items = self.items_by_file[path]
+            only = data.get("only")
+            if only is not None:
+                wanted = set(only)
+                items = [item for item in items if item.nodeid in wanted]
+            self.queue.append(_Unit(message["unit"], items))
+        elif kind == wire.END:
+            self.ended = True
+        elif kind == wire.STOP:
+            self.stopping = True
+            self.ended = True
+
+    def _receive(self, session: pytest.Session) -> None:
+        try:
+            kind, payload = self.channel.receive()
+        except wire.ChannelClosed:
+            self.stopping = self.ended = True
+            return
+        self._handle(kind, payload, session)
+
+    def _poll(self, session: pytest.Session) -> None:
+        """Take in frames that already arrived, without blocking."""
+        while True:
+            readable, _, _ = select.select([self.channel.fd], [], [], 0)
+            if not readable and not self.channel.has_buffered_frame():
+                return
+            self._receive(session)
+            if self.stopping:
+                return
+
+    def _next_item(self, session: pytest.Session) -> pytest.Item | None:
+        """The item that will run after the current unit, waiting for it if needed."""
+        while True:
+            for unit in list(self.queue)[1:]:
+                if unit.items:
+                    return unit.items[0]
+            if self.ended:
+                return None
+            self._receive(session)
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtestloop(self, session: pytest.Session) -> bool:
+        while not self.stopping:
+            if not self.queue:
+                if self.ended:
+                    break
+                self._receive(session)
+                continue
+            unit = self.queue[0]
+            for index, item in enumerate(unit.items):
+                if index + 1 < len(unit.items):
+                    nextitem: pytest.Item | None = unit.items[index + 1]
+                else:
+                    nextitem = self._next_item(session)
+                item.config.hook.pytest_runtest_protocol(item=item, nextitem=nextitem)
+                self._poll(session)
+                if self.stopping or session.shouldfail or session.shouldstop:
+                    self.stopping = True
+                    break
+            else:
+                self.queue.popleft()
+                self.channel.send_json(wire.UNIT_DONE, {"unit": unit.unit_id})
+        return True
+
+    # -- reports ---------------------------------------------------------------
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        self.pending.append(report_to_data(self.config, report))
+
+    def pytest_warning_recorded(
+        self, warning_message: Any, when: str, nodeid: str, location: Any
+    ) -> None:
+        self.warnings.append(report.warning_to_data(warning_message, when, nodeid, location))
+
+    def pytest_runtest_logfinish(self, nodeid: str, location: tuple[str, int | None, str]) -> None:
+        message: dict[str, Any] = {"nodeid": nodeid, "location": location, "reports": self.pending}
+        if self.warnings:
+            message["warnings"] = self.warnings
+            self.warnings = []
+        self.pending = []
+        self.channel.send_json(wire.REPORTS, message)
+
+    @pytest.hookimpl(wrapper=True, trylast=True)
+    def pytest_sessionfinish(self, session: pytest.Session) -> Any:
+        result = yield
+        workeroutput = getattr(self.config, "workeroutput", {})
+        try:
+            self.channel.send_json(
+                wire.FINAL, {"workeroutput": workeroutput, "warnings": self.warnings}
+            )
+        except OSError:
+            pass
+        return result
+
+
+def _owning_arg(path: Any, args: set[str]) -> str | None:
+    for parent in path.parents:
+        if str(parent) in args:
+            return str(parent)
+    return None
+
+
+def report_to_data(config: pytest.Config, rep: pytest.TestReport | pytest.CollectReport) -> Any:
+    return report.encode(config, rep)
+
+
+def install(config: pytest.Config) -> None:
+    """Register the worker session; called from pytest_configure in a worker."""
+    channel = wire.Channel(int(config.workerinput["fastest_channel"]))  # type: ignore[attr-defined]
+    worker = WorkerSession(config, channel)
+    config.stash[WORKER_KEY] = worker
+    config.pluginmanager.register(worker, "fastest-worker")
+
+
+def restart_capture(config: pytest.Config) -> None:
+    """Give this worker its own capture files (the fork shares the zygote's)."""
+    capman = config.pluginmanager.get_plugin("capturemanager")
+    if capman is None or capman._global_capturing is None:
+        return
+    # Not pop_outerr_to_orig: what is buffered belongs to the zygote.
+    capman._global_capturing.stop_capturing()
+    capman._global_capturing = None
+    if config.known_args_namespace.capture != "no":
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, 1)
+        os.close(devnull)
+    capman.start_global_capturing()
+    capman.suspend_global_capture()
