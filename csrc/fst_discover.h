@@ -13,8 +13,10 @@
  *    returns 1 it has filled the file's fst_file_info, and the file is
  *    neither read nor parsed (from_cache = 1).  fst_cache_reuse from
  *    fst_cache.h has this signature.  Storing freshly parsed files back into
- *    the cache is the caller's job (every file with from_cache == 0 and
- *    error == 0 after the call).
+ *    the cache is the caller's job: every file of kind TEST_MODULE,
+ *    EXPLICIT or CONFTEST with from_cache == 0 and error == 0 (its size and
+ *    mtime_ns are then those of the bytes actually parsed, taken with
+ *    fstat on the open file, not the walk's).
  *  - a file larger than max_file_size is not read: needs-import,
  *    "file too large (N bytes)".  A file that cannot be read is
  *    needs-import with the strerror() text and `error` set to the errno.
@@ -77,7 +79,7 @@ typedef struct {
   size_t n_files;
   char **roots;             /* the roots, absolute and normalized */
   size_t n_roots;
-  size_t n_parsed;          /* files read and extracted in this call */
+  size_t n_parsed;          /* files this call read (or tried to) and extracted */
   size_t n_reused;          /* files answered by the cache */
   uint64_t bytes_parsed;
   unsigned threads_used;    /* pool threads, the caller's included */

@@ -96,9 +96,32 @@ static const char *const fst_ex__symbol_names[FST_SYM__COUNT] = {
 #undef FST_EX__NAME
 };
 
+enum {
+  FST_FIELD_alias,
+  FST_FIELD_argument,
+  FST_FIELD_arguments,
+  FST_FIELD_attribute,
+  FST_FIELD_body,
+  FST_FIELD_definition,
+  FST_FIELD_function,
+  FST_FIELD_left,
+  FST_FIELD_module_name,
+  FST_FIELD_name,
+  FST_FIELD_object,
+  FST_FIELD_operator,
+  FST_FIELD_parameters,
+  FST_FIELD_right,
+  FST_FIELD_superclasses,
+  FST_FIELD_value,
+  FST_FIELD__COUNT
+};
+
+static const char *const fst_ex__field_names[FST_FIELD__COUNT] = {"alias", "argument", "arguments", "attribute", "body", "definition", "function", "left", "module_name", "name", "object", "operator", "parameters", "right", "superclasses", "value"};
+
 typedef struct {
   const TSLanguage *language;
   TSSymbol id[FST_SYM__COUNT];
+  TSFieldId field[FST_FIELD__COUNT];
 } fst_ex__symbols;
 
 /* Per thread: parsers are per thread, and the lookup is a linear scan over
@@ -115,6 +138,9 @@ static const fst_ex__symbols *fst_ex__symbols_for(const TSLanguage *language) {
        * name simply never matches. */
       cache->id[i] = symbol;
     }
+    for (int i = 0; i < FST_FIELD__COUNT; i++)
+      cache->field[i] = ts_language_field_id_for_name(language, fst_ex__field_names[i],
+                                                      (uint32_t)strlen(fst_ex__field_names[i]));
     cache->language = language;
   }
   return cache;
@@ -290,6 +316,10 @@ static fst_ex__str fst_ex__text(const fst_ex *ex, TSNode node) {
   return (fst_ex__str){ex->src + start, end - start};
 }
 
+static TSNode fst_ex__field(const fst_ex *ex, TSNode node, int field) {
+  return ts_node_child_by_field_id(node, ex->sym->field[field]);
+}
+
 static bool fst_ex__is(const fst_ex *ex, TSNode node, int symbol) {
   return !ts_node_is_null(node) && ts_node_symbol(node) == ex->sym->id[symbol];
 }
@@ -433,10 +463,10 @@ static bool fst_ex__dotted(const fst_ex *ex, TSNode node, fst_ex__str *parts, si
   if (max > 8) max = 8;
   while (fst_ex__is(ex, node, FST_SYM_attribute)) {
     if (count >= max) return false;
-    TSNode attribute = ts_node_child_by_field_name(node, "attribute", 9);
+    TSNode attribute = fst_ex__field(ex, node, FST_FIELD_attribute);
     if (!fst_ex__is(ex, attribute, FST_SYM_identifier)) return false;
     reversed[count++] = fst_ex__text(ex, attribute);
-    node = ts_node_child_by_field_name(node, "object", 6);
+    node = fst_ex__field(ex, node, FST_FIELD_object);
   }
   if (!fst_ex__is(ex, node, FST_SYM_identifier) || count >= max) return false;
   reversed[count++] = fst_ex__text(ex, node);
@@ -928,8 +958,8 @@ static fst_ex__deco fst_ex__classify(fst_ex *ex, TSNode expr, fst_ex__mark *mark
   TSNode callee = expr, args = {0};
   bool is_call = false;
   if (fst_ex__is(ex, expr, FST_SYM_call)) {
-    callee = ts_node_child_by_field_name(expr, "function", 8);
-    args = ts_node_child_by_field_name(expr, "arguments", 9);
+    callee = fst_ex__field(ex, expr, FST_FIELD_function);
+    args = fst_ex__field(ex, expr, FST_FIELD_arguments);
     if (!fst_ex__is(ex, args, FST_SYM_argument_list)) return FST_EX__DECO_UNKNOWN;
     is_call = true;
   }
@@ -964,7 +994,7 @@ static fst_ex__deco fst_ex__classify(fst_ex *ex, TSNode expr, fst_ex__mark *mark
             *fixture_params = true;
             continue;
           }
-          fst_ex__str key = fst_ex__text(ex, ts_node_child_by_field_name(kids[i], "name", 4));
+          fst_ex__str key = fst_ex__text(ex, fst_ex__field(ex, kids[i], FST_FIELD_name));
           if (fst_ex__eq(key, "params")) *fixture_params = true;
         }
       }
@@ -999,7 +1029,7 @@ static fst_ex__deco fst_ex__classify(fst_ex *ex, TSNode expr, fst_ex__mark *mark
       size_t k = fst_ex__kids(ex, args, &kids);
       for (size_t i = 0; i < k; i++) {
         if (fst_ex__is(ex, kids[i], FST_SYM_keyword_argument)) {
-          if (fst_ex__eq(fst_ex__text(ex, ts_node_child_by_field_name(kids[i], "name", 4)), "new"))
+          if (fst_ex__eq(fst_ex__text(ex, fst_ex__field(ex, kids[i], FST_FIELD_name)), "new"))
             has_new = true;
         } else {
           positional++;
@@ -1071,8 +1101,8 @@ static bool fst_ex__value_id(fst_ex *ex, TSNode value, fst_ex__str argname, size
     return false;
   }
   if (fst_ex__is(ex, value, FST_SYM_unary_operator)) {
-    fst_ex__str op = fst_ex__text(ex, ts_node_child_by_field_name(value, "operator", 8));
-    TSNode arg = ts_node_child_by_field_name(value, "argument", 8);
+    fst_ex__str op = fst_ex__text(ex, fst_ex__field(ex, value, FST_FIELD_operator));
+    TSNode arg = fst_ex__field(ex, value, FST_FIELD_argument);
     if ((fst_ex__eq(op, "-") || fst_ex__eq(op, "+")) &&
         (fst_ex__is(ex, arg, FST_SYM_integer) || fst_ex__is(ex, arg, FST_SYM_float)) &&
         fst_ex__number_repr(ex, arg, fst_ex__eq(op, "-"), id))
@@ -1207,14 +1237,14 @@ static bool fst_ex__param_marks(fst_ex *ex, TSNode value, fst_ex__str **names, s
 
 static bool fst_ex__is_param_call(const fst_ex *ex, TSNode node, TSNode *args) {
   if (!fst_ex__is(ex, node, FST_SYM_call)) return false;
-  TSNode callee = ts_node_child_by_field_name(node, "function", 8);
+  TSNode callee = fst_ex__field(ex, node, FST_FIELD_function);
   fst_ex__str parts[3];
   size_t n;
   if (!fst_ex__dotted(ex, callee, parts, 3, &n)) return false;
   if (!((n == 2 && fst_ex__is_alias(ex, FST_EX__ALIAS_PYTEST, parts[0]) && fst_ex__eq(parts[1], "param")) ||
         (n == 1 && fst_ex__is_alias(ex, FST_EX__ALIAS_PARAM, parts[0]))))
     return false;
-  *args = ts_node_child_by_field_name(node, "arguments", 9);
+  *args = fst_ex__field(ex, node, FST_FIELD_arguments);
   return fst_ex__is(ex, *args, FST_SYM_argument_list);
 }
 
@@ -1236,8 +1266,8 @@ static fst_ex__pspec *fst_ex__pspec_eval(fst_ex *ex, fst_ex__mark *mark) {
   for (size_t i = 0; i < nk; i++) {
     TSNode k = kids[i];
     if (fst_ex__is(ex, k, FST_SYM_keyword_argument)) {
-      fst_ex__str key = fst_ex__text(ex, ts_node_child_by_field_name(k, "name", 4));
-      TSNode v = ts_node_child_by_field_name(k, "value", 5);
+      fst_ex__str key = fst_ex__text(ex, fst_ex__field(ex, k, FST_FIELD_name));
+      TSNode v = fst_ex__field(ex, k, FST_FIELD_value);
       if (fst_ex__eq(key, "argnames") && !have_names) argnames = v, have_names = true;
       else if (fst_ex__eq(key, "argvalues") && !have_values) argvalues = v, have_values = true;
       else if (fst_ex__eq(key, "ids")) ids = v, have_ids = true;
@@ -1376,8 +1406,8 @@ static fst_ex__pspec *fst_ex__pspec_eval(fst_ex *ex, fst_ex__mark *mark) {
       for (size_t i = 0; i < npk; i++) {
         TSNode k = pk[i];
         if (fst_ex__is(ex, k, FST_SYM_keyword_argument)) {
-          fst_ex__str key = fst_ex__text(ex, ts_node_child_by_field_name(k, "name", 4));
-          TSNode v = ts_node_child_by_field_name(k, "value", 5);
+          fst_ex__str key = fst_ex__text(ex, fst_ex__field(ex, k, FST_FIELD_name));
+          TSNode v = fst_ex__field(ex, k, FST_FIELD_value);
           if (fst_ex__eq(key, "id")) {
             if (fst_ex__is(ex, v, FST_SYM_none)) continue;
             fst_ex__strval decoded;
@@ -1566,7 +1596,7 @@ static bool fst_ex__class_mro_marks(fst_ex *ex, fst_ex__class *cls, fst_ex__mark
 /* Parameter names usable as parametrize targets: plain (or annotated)
  * parameters without defaults, after self/cls and mock-injected ones. */
 static bool fst_ex__param_ok(fst_ex *ex, TSNode def, size_t skip, fst_ex__str argname, bool *has_default) {
-  TSNode parameters = ts_node_child_by_field_name(def, "parameters", 10);
+  TSNode parameters = fst_ex__field(ex, def, FST_FIELD_parameters);
   TSNode *kids;
   size_t n = fst_ex__kids(ex, parameters, &kids);
   *has_default = false;
@@ -1577,7 +1607,7 @@ static bool fst_ex__param_ok(fst_ex *ex, TSNode def, size_t skip, fst_ex__str ar
     if (fst_ex__is(ex, p, FST_SYM_identifier)) name = fst_ex__text(ex, p);
     else if (fst_ex__is(ex, p, FST_SYM_typed_parameter)) name = fst_ex__text(ex, ts_node_named_child(p, 0));
     else if (fst_ex__is(ex, p, FST_SYM_default_parameter) || fst_ex__is(ex, p, FST_SYM_typed_default_parameter)) {
-      name = fst_ex__text(ex, ts_node_child_by_field_name(p, "name", 4));
+      name = fst_ex__text(ex, fst_ex__field(ex, p, FST_FIELD_name));
       with_default = true;
     } else {
       continue;
@@ -1681,7 +1711,7 @@ static void fst_ex__emit_function(fst_ex *ex, const char *prefix, size_t prefix_
     return;
   }
   bool is_async = fst_ex__starts(fst_ex__text(ex, def), "async");
-  if (!is_async && fst_ex__has_yield(ex, ts_node_child_by_field_name(def, "body", 4))) {
+  if (!is_async && fst_ex__has_yield(ex, fst_ex__field(ex, def, FST_FIELD_body))) {
     fst_ex__needs(ex, def, "test %.*s is a generator (collection error)", (int)entry->name.len, entry->name.ptr);
     return;
   }
@@ -1914,7 +1944,7 @@ static void fst_ex__targets(fst_ex *ex, fst_ex__class *cls, TSNode target, const
   if (fst_ex__is(ex, target, FST_SYM_identifier)) {
     fst_ex__opaque_binding(ex, cls, target, fst_ex__text(ex, target), how);
   } else if (fst_ex__is(ex, target, FST_SYM_attribute)) {
-    fst_ex__str attr = fst_ex__text(ex, ts_node_child_by_field_name(target, "attribute", 9));
+    fst_ex__str attr = fst_ex__text(ex, fst_ex__field(ex, target, FST_FIELD_attribute));
     if (fst_ex__eq(attr, "__test__") || fst_ex__eq(attr, "pytestmark"))
       fst_ex__needs(ex, target, "%.*s set as an attribute", (int)attr.len, attr.ptr);
   } else if (!fst_ex__is(ex, target, FST_SYM_subscript)) {
@@ -1957,15 +1987,15 @@ static bool fst_ex__collect_ignore(fst_ex *ex, TSNode value, bool glob, bool rep
 }
 
 static void fst_ex__assignment(fst_ex *ex, TSNode node, fst_ex__class *cls) {
-  TSNode left = ts_node_child_by_field_name(node, "left", 4);
-  TSNode right = ts_node_child_by_field_name(node, "right", 5);
+  TSNode left = fst_ex__field(ex, node, FST_FIELD_left);
+  TSNode right = fst_ex__field(ex, node, FST_FIELD_right);
   bool augmented = fst_ex__is(ex, node, FST_SYM_augmented_assignment);
   if (ts_node_is_null(right)) return; /* a bare annotation binds nothing */
   if (fst_ex__is(ex, right, FST_SYM_assignment)) {
     /* a = b = value: every target gets the final value */
     TSNode value = right;
     while (fst_ex__is(ex, value, FST_SYM_assignment)) {
-      TSNode r = ts_node_child_by_field_name(value, "right", 5);
+      TSNode r = fst_ex__field(ex, value, FST_FIELD_right);
       if (ts_node_is_null(r)) return;
       value = r;
     }
@@ -2035,8 +2065,8 @@ static void fst_ex__import(fst_ex *ex, TSNode node, fst_ex__class *cls, bool con
     for (size_t i = 0; i < n; i++) {
       TSNode name = kids[i], alias = {0};
       if (fst_ex__is(ex, name, FST_SYM_aliased_import)) {
-        alias = ts_node_child_by_field_name(name, "alias", 5);
-        name = ts_node_child_by_field_name(name, "name", 4);
+        alias = fst_ex__field(ex, name, FST_FIELD_alias);
+        name = fst_ex__field(ex, name, FST_FIELD_name);
       }
       fst_ex__str dotted = fst_ex__text(ex, name);
       fst_ex__str bound = ts_node_is_null(alias) ? fst_ex__text(ex, ts_node_named_child(name, 0))
@@ -2063,7 +2093,7 @@ static void fst_ex__import(fst_ex *ex, TSNode node, fst_ex__class *cls, bool con
   }
   if (fst_ex__is(ex, node, FST_SYM_future_import_statement)) return;
   /* from module import names */
-  TSNode module = ts_node_child_by_field_name(node, "module_name", 11);
+  TSNode module = fst_ex__field(ex, node, FST_FIELD_module_name);
   fst_ex__str from = fst_ex__text(ex, module);
   for (size_t i = 0; i < n; i++) {
     TSNode k = kids[i];
@@ -2075,8 +2105,8 @@ static void fst_ex__import(fst_ex *ex, TSNode node, fst_ex__class *cls, bool con
     }
     TSNode name = k, alias = {0};
     if (fst_ex__is(ex, k, FST_SYM_aliased_import)) {
-      alias = ts_node_child_by_field_name(k, "alias", 5);
-      name = ts_node_child_by_field_name(k, "name", 4);
+      alias = fst_ex__field(ex, k, FST_FIELD_alias);
+      name = fst_ex__field(ex, k, FST_FIELD_name);
     }
     fst_ex__str imported = fst_ex__text(ex, name);
     fst_ex__str bound = ts_node_is_null(alias) ? imported : fst_ex__text(ex, alias);
@@ -2136,7 +2166,7 @@ static void fst_ex__conditional(fst_ex *ex, TSNode node, fst_ex__class *cls) {
     TSSymbol s = ts_node_symbol(cur);
     const TSSymbol *id = ex->sym->id;
     if (s == id[FST_SYM_function_definition] || s == id[FST_SYM_class_definition]) {
-      fst_ex__str name = fst_ex__text(ex, ts_node_child_by_field_name(cur, "name", 4));
+      fst_ex__str name = fst_ex__text(ex, fst_ex__field(ex, cur, FST_FIELD_name));
       fst_ex__opaque_binding(ex, cls, cur, name, "conditionally");
       if (s == id[FST_SYM_function_definition]) {
         /* fixtures with params, even conditional ones */
@@ -2157,11 +2187,11 @@ static void fst_ex__conditional(fst_ex *ex, TSNode node, fst_ex__class *cls) {
         }
       }
     } else if (s == id[FST_SYM_assignment] || s == id[FST_SYM_augmented_assignment]) {
-      fst_ex__targets(ex, cls, ts_node_child_by_field_name(cur, "left", 4), "conditionally", 0);
+      fst_ex__targets(ex, cls, fst_ex__field(ex, cur, FST_FIELD_left), "conditionally", 0);
     } else if (s == id[FST_SYM_import_statement] || s == id[FST_SYM_import_from_statement]) {
       fst_ex__import(ex, cur, cls, true);
     } else if (s == id[FST_SYM_for_statement]) {
-      fst_ex__targets(ex, cls, ts_node_child_by_field_name(cur, "left", 4), "by a for loop", 0);
+      fst_ex__targets(ex, cls, fst_ex__field(ex, cur, FST_FIELD_left), "by a for loop", 0);
     } else if (s == id[FST_SYM_with_item] || s == id[FST_SYM_as_pattern]) {
       /* with x as name / except E as name: the target follows "as" */
       uint32_t count = ts_node_named_child_count(cur);
@@ -2181,7 +2211,7 @@ static void fst_ex__conditional(fst_ex *ex, TSNode node, fst_ex__class *cls) {
     } else if (s == id[FST_SYM_delete_statement]) {
       fst_ex__targets(ex, cls, ts_node_named_child(cur, 0), "deleted", 0);
     } else if (s == id[FST_SYM_call]) {
-      fst_ex__str callee = fst_ex__text(ex, ts_node_child_by_field_name(cur, "function", 8));
+      fst_ex__str callee = fst_ex__text(ex, fst_ex__field(ex, cur, FST_FIELD_function));
       if (fst_ex__eq(callee, "globals") || fst_ex__eq(callee, "setattr") || fst_ex__eq(callee, "exec") ||
           fst_ex__eq(callee, "vars") || fst_ex__eq(callee, "locals"))
         fst_ex__needs(ex, cur, "module namespace changed dynamically (%.*s)", (int)callee.len, callee.ptr);
@@ -2195,9 +2225,9 @@ static fst_ex__class *fst_ex__class_def(fst_ex *ex, TSNode def, TSNode outer, fs
   if (!cls) return NULL;
   memset(cls, 0, sizeof *cls);
   cls->node = def;
-  cls->name = fst_ex__text(ex, ts_node_child_by_field_name(def, "name", 4));
+  cls->name = fst_ex__text(ex, fst_ex__field(ex, def, FST_FIELD_name));
   cls->test_attr = -1;
-  TSNode superclasses = ts_node_child_by_field_name(def, "superclasses", 12);
+  TSNode superclasses = fst_ex__field(ex, def, FST_FIELD_superclasses);
   if (!ts_node_is_null(superclasses)) {
     TSNode *bases;
     size_t n = fst_ex__kids(ex, superclasses, &bases);
@@ -2219,7 +2249,7 @@ static fst_ex__class *fst_ex__class_def(fst_ex *ex, TSNode def, TSNode outer, fs
     }
     if (resolved > 1) cls->opaque = true; /* multiple inheritance: MRO not modelled */
   }
-  TSNode body = ts_node_child_by_field_name(def, "body", 4);
+  TSNode body = fst_ex__field(ex, def, FST_FIELD_body);
   fst_ex__block(ex, body, cls, depth + 1);
   /* decorators (after the body: store_mark appends to the body's pytestmark) */
   if (!ts_node_eq(def, outer)) {
@@ -2243,9 +2273,9 @@ static fst_ex__class *fst_ex__class_def(fst_ex *ex, TSNode def, TSNode outer, fs
 
 static void fst_ex__definition(fst_ex *ex, TSNode outer, fst_ex__class *cls, int depth) {
   TSNode def = outer;
-  if (fst_ex__is(ex, outer, FST_SYM_decorated_definition)) def = ts_node_child_by_field_name(outer, "definition", 10);
+  if (fst_ex__is(ex, outer, FST_SYM_decorated_definition)) def = fst_ex__field(ex, outer, FST_FIELD_definition);
   if (ts_node_is_null(def)) return;
-  fst_ex__str name = fst_ex__text(ex, ts_node_child_by_field_name(def, "name", 4));
+  fst_ex__str name = fst_ex__text(ex, fst_ex__field(ex, def, FST_FIELD_name));
   fst_ex__scope *scope = cls ? &cls->scope : &ex->module;
   if (fst_ex__is(ex, def, FST_SYM_class_definition)) {
     if (depth > FST_EXTRACT_MAX_DEPTH) {
@@ -2354,11 +2384,11 @@ static void fst_ex__imports(fst_ex *ex, TSNode root) {
       uint32_t n = ts_node_named_child_count(node);
       for (uint32_t i = 0; i < n && !ex->oom; i++) {
         TSNode name = ts_node_named_child(node, i);
-        if (fst_ex__is(ex, name, FST_SYM_aliased_import)) name = ts_node_child_by_field_name(name, "name", 4);
+        if (fst_ex__is(ex, name, FST_SYM_aliased_import)) name = fst_ex__field(ex, name, FST_FIELD_name);
         if (fst_ex__is(ex, name, FST_SYM_dotted_name)) fst_ex__add_import(ex, fst_ex__text(ex, name));
       }
     } else if (s == id[FST_SYM_import_from_statement]) {
-      TSNode module = ts_node_child_by_field_name(node, "module_name", 11);
+      TSNode module = fst_ex__field(ex, node, FST_FIELD_module_name);
       fst_ex__str text = fst_ex__text(ex, module);
       /* relative imports may contain spaces ("from . x"): keep only dots and names */
       char *clean = fst_ex__alloc(ex, text.len + 1);
@@ -2439,14 +2469,14 @@ static void fst_ex__run(fst_ex *ex, TSParser *parser) {
     ex->src += 3;
     ex->len -= 3;
   }
+  if (fst_ex__foreign_coding(ex->src, ex->len)) {
+    fst_ex__needs(ex, (TSNode){0}, "line 1: source encoding other than UTF-8");
+    return;
+  }
   size_t bad_line = 0;
   const char *bad = fst_ex__screen((const unsigned char *)ex->src, ex->len, &bad_line);
   if (bad) {
     fst_ex__needs(ex, (TSNode){0}, "line %zu: %s", bad_line, bad);
-    return;
-  }
-  if (fst_ex__foreign_coding(ex->src, ex->len)) {
-    fst_ex__needs(ex, (TSNode){0}, "line 1: source encoding other than UTF-8");
     return;
   }
   if (ex->len > UINT32_MAX / 2) {

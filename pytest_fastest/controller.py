@@ -39,6 +39,7 @@ MAX_RESTARTS = 8
 # How long a worker may take to exit after 'Q' before it is killed.
 STOP_GRACE = 2.0
 WAIT_MS = 100
+LOST_EXITED = 3  # fst_dispatch_lost_reason: the zygote reported the exit
 
 
 @dataclass
@@ -95,6 +96,7 @@ class Controller:
         self.dispatcher = _core.Dispatcher(2)
         self.nodes: dict[int, WorkerNode] = {}  # by dispatcher handle
         self.by_pid: dict[int, WorkerNode] = {}
+        self.live: set[int] = set()  # handles of workers not yet lost
         self.units: dict[int, UnitState] = {}
         self.states_by_relpath: dict[str, list[UnitState]] = {}
         self.file_nodeids: dict[str, list[str]] = {}
@@ -131,6 +133,7 @@ class Controller:
         sock.close()
         node.handle = self.dispatcher.add_worker(fd, pid)
         self.nodes[node.handle] = node
+        self.live.add(node.handle)
         self.by_pid[pid] = node
         self.dispatcher.send(node.handle, wire.COLLECT, json.dumps({"files": files}).encode())
         return node
@@ -184,7 +187,7 @@ class Controller:
                     node = self.nodes[event[1]]
                     raise pytest.UsageError(
                         f"pytest-fastest: worker {node.id} died while collecting: "
-                        f"{_describe_status(event[5])}"
+                        f"{_describe_status(self._exit_status(event))}"
                     )
         return [messages[handle] for handle in sorted(messages)]
 
@@ -222,9 +225,15 @@ class Controller:
         return events
 
     def _drain(self) -> None:
-        """Process events until every worker is done or gone."""
+        """Process events until every worker has ended.
+
+        The dispatcher's "done" says no unit is left, but workers still end
+        their sessions after it (session fixtures, plugins' sessionfinish)
+        and send `config.workeroutput`: the run ends when the last worker
+        is gone.
+        """
         session = self.session
-        while True:
+        while self.live:
             for event in self._wait():
                 kind = event[0]
                 if kind == "frame":
@@ -232,9 +241,8 @@ class Controller:
                 elif kind == "sent":
                     self.nodes[event[1]].units.append(event[2])
                 elif kind == "lost":
-                    self._on_lost(event[1], event[3], event[5])
-                elif kind == "done":
-                    return
+                    self.live.discard(event[1])
+                    self._on_lost(event[1], event[3], self._exit_status(event))
             if not self.stopping and (session.shouldfail or session.shouldstop):
                 self._stop()
 
@@ -282,6 +290,32 @@ class Controller:
         for path in {state.relpath, *(nodeid.split("::", 1)[0] for nodeid in state.nodeids)}:
             self.states_by_relpath.setdefault(path, []).append(state)
 
+    def _exit_status(self, event: tuple[Any, ...]) -> int | None:
+        """The lost worker's wait status: given, or asked of the zygote.
+
+        On EOF the worker may still be alive (a test closed the channel) or
+        its exit not yet reported: kill it, and wait briefly for the zygote,
+        which alone can reap it.
+        """
+        _, handle, pid, units, reason, status, _ = event
+        if reason == LOST_EXITED:
+            return int(status)
+        if not units or handle in self.finished:
+            return None
+        deadline = time.monotonic() + 2.0
+        while time.monotonic() < deadline:
+            for exited_pid, exited_status in self.zygote.poll_exits():
+                self.dispatcher.worker_exited(exited_pid, exited_status)
+                if exited_pid == pid:
+                    return exited_status
+            if reason != LOST_EXITED and time.monotonic() > deadline - 1.5:
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+            time.sleep(0.01)
+        return None
+
     def _on_lost(self, handle: int, unit_ids: list[int], status: int | None) -> None:
         node = self.nodes[handle]
         self.by_pid.pop(node.pid, None)
@@ -306,9 +340,10 @@ class Controller:
             self._report_abandoned(remaining, node, why)
             return
         self.restarts += 1
-        self._spawn([])
+        # Units first: a worker added with nothing queued is told to end at once.
         for state, left in remaining:
             self._add_unit(-1, 0.0, UnitState(state.path, state.relpath, left), left)
+        self._spawn([])
 
     def _report_crash(self, node: WorkerNode, nodeid: str, why: str) -> None:
         hook = self.config.hook
@@ -352,14 +387,13 @@ class Controller:
         """Ctrl-C or an internal error: stop every worker now, quietly."""
         self._stop()
         deadline = time.monotonic() + STOP_GRACE
-        while self.by_pid and time.monotonic() < deadline:
+        while self.live and time.monotonic() < deadline:
             for event in self.dispatcher.wait(50):
                 if event[0] == "lost":
+                    self.live.discard(event[1])
                     self.by_pid.pop(self.nodes[event[1]].pid, None)
-                elif event[0] == "done":
-                    self.by_pid.clear()
-            for pid, _ in self.zygote.poll_exits():
-                self.by_pid.pop(pid, None)
+            for pid, status in self.zygote.poll_exits():
+                self.dispatcher.worker_exited(pid, status)
         self.kill_all()
 
     def kill_all(self) -> None:

@@ -152,11 +152,19 @@ class WorkerSession:
                 return
 
     def _next_item(self, session: pytest.Session) -> pytest.Item | None:
-        """The item that will run after the current unit, waiting for it if needed."""
+        """The item that will run after the current unit, waiting for it if needed.
+
+        Units after the current one that have no items (all deselected) are
+        finished on the spot: they would otherwise hold the dispatcher's
+        lookahead and no further unit would come.
+        """
         while True:
-            for unit in list(self.queue)[1:]:
-                if unit.items:
-                    return unit.items[0]
+            while len(self.queue) > 1 and not self.queue[1].items:
+                empty = self.queue[1]
+                del self.queue[1]
+                self.channel.send_json(wire.UNIT_DONE, {"unit": empty.unit_id})
+            if len(self.queue) > 1:
+                return self.queue[1].items[0]
             if self.ended:
                 return None
             self._receive(session)

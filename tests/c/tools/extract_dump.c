@@ -2,7 +2,7 @@
  * extract_dump - prints what fst_extract finds in Python files (dev tool).
  *
  *   extract_dump [--classes P]... [--functions P]... [--ids] [--tree]
- *                [--bench N] FILE...
+ *                [--bench N [--parse-only]] FILE...
  *
  * Default output, per file: "file PATH", "verdict static-exact" or
  * "verdict needs-import: REASON", then "item NAME LINE MARKER,...",
@@ -10,7 +10,7 @@
  * --ids prints only "PATH::NAME" per item of static-exact files and
  * "PATH needs-import: REASON" otherwise (what compare_with_pytest.py reads).
  * --tree prints tree-sitter's S-expression.  --bench N extracts every file
- * N times and prints MB/s.  Needs FST_GRAMMAR_SO (see fst_test_grammar.h).
+ * N times and prints MB/s (--parse-only: the tree-sitter parse alone).  Needs FST_GRAMMAR_SO (see fst_test_grammar.h).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -44,7 +44,7 @@ static char *read_file(const char *path, size_t *length) {
 int main(int argc, char **argv) {
   const char *classes[16], *functions[16];
   size_t n_classes = 0, n_functions = 0;
-  int ids = 0, tree = 0;
+  int ids = 0, tree = 0, parse_only = 0;
   long bench = 0;
   int first = 1;
   for (; first < argc; first++) {
@@ -53,6 +53,7 @@ int main(int argc, char **argv) {
     else if (strcmp(argv[first], "--ids") == 0) ids = 1;
     else if (strcmp(argv[first], "--tree") == 0) tree = 1;
     else if (strcmp(argv[first], "--bench") == 0 && first + 1 < argc) bench = atol(argv[++first]);
+    else if (strcmp(argv[first], "--parse-only") == 0) parse_only = 1;
     else break;
   }
   if (!n_classes) classes[n_classes++] = "Test";
@@ -85,6 +86,10 @@ int main(int argc, char **argv) {
       size_t items = 0;
       clock_gettime(CLOCK_MONOTONIC, &t0);
       for (long r = 0; r < bench; r++) {
+        if (parse_only) {
+          ts_tree_delete(ts_parser_parse_string(parser, NULL, source, (uint32_t)length));
+          continue;
+        }
         fst_file_info info = {0};
         if (fst_extract(parser, source, length, &config, &info) != 0) status = 1;
         items = info.n_items;

@@ -1,0 +1,240 @@
+"""Acceptance: every scenario run with plain pytest and with -p fastest (2 workers).
+
+Each test compares node ids with their phases and outcomes, the summary line
+and the exit code (tests/equivalence.py).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from equivalence import assert_same, run_both
+
+MIXED = {
+    "test_pass_fail": """
+        import pytest
+
+        def test_pass():
+            pass
+
+        def test_fail():
+            assert 1 == 2
+
+        def test_output():
+            print("to stdout")
+            import sys; sys.stderr.write("to stderr\\n")
+            assert False
+    """,
+    "test_setup_teardown": """
+        import pytest
+
+        @pytest.fixture
+        def broken_setup():
+            raise RuntimeError("setup")
+
+        @pytest.fixture
+        def broken_teardown():
+            yield
+            raise RuntimeError("teardown")
+
+        def test_error_in_setup(broken_setup):
+            pass
+
+        def test_error_in_teardown(broken_teardown):
+            pass
+    """,
+    "test_marks": """
+        import pytest
+
+        @pytest.mark.skip(reason="skipped")
+        def test_skip():
+            pass
+
+        @pytest.mark.skipif(True, reason="condition")
+        def test_skipif():
+            pass
+
+        def test_skip_inside():
+            pytest.skip("inside")
+
+        @pytest.mark.xfail(reason="expected")
+        def test_xfail():
+            assert 0
+
+        @pytest.mark.xfail
+        def test_xpass():
+            pass
+
+        @pytest.mark.xfail(strict=True)
+        def test_xpass_strict():
+            pass
+    """,
+    "test_params": """
+        import pytest
+
+        @pytest.mark.parametrize("x", [1, 2, 3, "a", None])
+        def test_param(x):
+            assert x != 3
+
+        @pytest.mark.parametrize("a", [0, 1])
+        @pytest.mark.parametrize("b", ["x", "y"])
+        def test_stacked(a, b):
+            pass
+    """,
+    "test_fixtures": """
+        import pytest
+
+        CALLS = []
+
+        @pytest.fixture(scope="module")
+        def module_resource():
+            CALLS.append("module")
+            yield len(CALLS)
+
+        class TestGroup:
+            @pytest.fixture(scope="class")
+            def class_resource(self):
+                return object()
+
+            def test_one(self, module_resource, class_resource):
+                assert module_resource == 1
+
+            def test_two(self, module_resource, class_resource):
+                assert CALLS == ["module"]
+
+        @pytest.fixture(params=[1, 2])
+        def number(request):
+            return request.param
+
+        def test_param_fixture(number, tmp_path):
+            assert tmp_path.exists()
+            assert number in (1, 2)
+    """,
+}
+
+
+@pytest.fixture
+def mixed(pytester: pytest.Pytester) -> pytest.Pytester:
+    pytester.makepyfile(**{name: body for name, body in MIXED.items()})
+    return pytester
+
+
+class TestOutcomes:
+    def test_mixed_suite_has_the_same_outcomes(self, mixed: pytest.Pytester) -> None:
+        plain, fast = run_both(mixed)
+        assert plain.records, "the recorder saw nothing"
+        assert_same(plain, fast)
+
+    def test_verbose_lines_have_no_worker_prefix(self, mixed: pytest.Pytester) -> None:
+        plain, fast = run_both(mixed, "-v")
+        assert_same(plain, fast)
+        assert not any("[gw" in line for line in fast.result.outlines)
+        passed = sorted(line for line in fast.result.outlines if " PASSED" in line)
+        assert [p.split(" PASSED")[0] for p in passed] == sorted(
+            line.split(" PASSED")[0] for line in plain.result.outlines if " PASSED" in line
+        )
+
+    @pytest.mark.parametrize("selection", [["-k", "param or skip"], ["-m", "xfail"]])
+    def test_selection_is_the_same(self, mixed: pytest.Pytester, selection: list[str]) -> None:
+        plain, fast = run_both(mixed, *selection)
+        assert_same(plain, fast)
+        assert "deselected" in fast.summary
+
+    def test_session_fixture_runs_once_per_worker(self, pytester: pytest.Pytester) -> None:
+        pytester.makeconftest(
+            """
+            import pytest
+
+            @pytest.fixture(scope="session")
+            def session_resource():
+                return object()
+            """
+        )
+        for index in range(4):
+            pytester.makepyfile(
+                **{f"test_s{index}": "def test_uses(session_resource):\n    assert session_resource\n"}
+            )
+        plain, fast = run_both(pytester)
+        assert_same(plain, fast)
+
+    def test_all_passing_suite_exits_zero(self, pytester: pytest.Pytester) -> None:
+        for index in range(5):
+            pytester.makepyfile(**{f"test_ok{index}": "def test_a():\n    pass\n"})
+        plain, fast = run_both(pytester)
+        assert_same(plain, fast)
+        assert fast.result.ret == 0
+
+
+class TestControl:
+    def test_exitfirst_stops_with_the_same_exit_code(self, pytester: pytest.Pytester) -> None:
+        for index in range(6):
+            pytester.makepyfile(
+                **{f"test_x{index}": "def test_a():\n    assert 0\n\ndef test_b():\n    pass\n"}
+            )
+        plain, fast = run_both(pytester, "-x")
+        assert fast.result.ret == plain.result.ret == 1
+        # Every outcome reported is the one serial pytest gives that test.
+        expected = {nodeid: outcome for (nodeid, _), outcome in
+                    run_both(pytester)[0].outcomes.items()}
+        for (nodeid, when), outcome in fast.outcomes.items():
+            if when == "call":
+                assert outcome[0] == ("failed" if nodeid.endswith("test_a") else "passed")
+        assert expected
+
+    def test_collection_error_stops_the_run(self, pytester: pytest.Pytester) -> None:
+        pytester.makepyfile(test_good="def test_a():\n    pass\n")
+        pytester.makepyfile(test_bad="import does_not_exist\n\ndef test_b():\n    pass\n")
+        pytester.makepyfile(test_good2="def test_c():\n    pass\n")
+        plain, fast = run_both(pytester)
+        assert_same(plain, fast)
+        assert fast.result.ret == pytest.ExitCode.INTERRUPTED
+
+    def test_continue_on_collection_errors(self, pytester: pytest.Pytester) -> None:
+        pytester.makepyfile(test_good="def test_a():\n    pass\n")
+        pytester.makepyfile(test_bad="import does_not_exist\n")
+        pytester.makepyfile(test_good2="def test_c():\n    assert 0\n")
+        plain, fast = run_both(pytester, "--continue-on-collection-errors")
+        assert_same(plain, fast)
+
+    def test_no_tests_exits_five(self, pytester: pytest.Pytester) -> None:
+        pytester.makepyfile(test_empty="x = 1\n", test_empty2="y = 2\n")
+        plain, fast = run_both(pytester)
+        assert_same(plain, fast)
+        assert fast.result.ret == pytest.ExitCode.NO_TESTS_COLLECTED
+
+
+class TestReporting:
+    def test_junitxml_has_the_same_testcases(self, mixed: pytest.Pytester) -> None:
+        import xml.etree.ElementTree as ET
+
+        plain, fast = run_both(mixed, "--junitxml=plain.xml")
+        run_both(mixed, "--junitxml=fast.xml")
+
+        def cases(name: str) -> set[tuple[str, str, str]]:
+            root = ET.parse(mixed.path / name).getroot()
+            found = set()
+            for case in root.iter("testcase"):
+                kinds = sorted(child.tag for child in case)
+                found.add((case.get("classname", ""), case.get("name", ""), ",".join(kinds)))
+            return found
+
+        assert_same(plain, fast)
+        assert cases("fast.xml") == cases("plain.xml")
+
+    def test_last_failed_cache_is_the_same(self, mixed: pytest.Pytester) -> None:
+        import json
+
+        run_both(mixed)  # the second (fastest) run writes the cache last
+        fast_cache = json.loads(
+            (mixed.path / ".pytest_cache/v/cache/lastfailed").read_text()
+        )
+        mixed.runpytest_subprocess("-p", "no:fastest")
+        plain_cache = json.loads(
+            (mixed.path / ".pytest_cache/v/cache/lastfailed").read_text()
+        )
+        assert fast_cache == plain_cache
+
+    def test_durations_lists_tests(self, mixed: pytest.Pytester) -> None:
+        plain, fast = run_both(mixed, "--durations=3")
+        assert_same(plain, fast)
+        fast.result.stdout.fnmatch_lines(["*slowest 3 durations*"])
