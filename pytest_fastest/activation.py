@@ -6,7 +6,9 @@ grammar cost nothing to runs that did not ask for them.
 
 from __future__ import annotations
 
+import json
 import os
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -39,10 +41,13 @@ def load_core() -> Any:
         raise pytest.UsageError(f"pytest-fastest: {exc}") from None
 
 
-def activate(config: pytest.Config, zygote: Any) -> None:
+def activate(
+    config: pytest.Config, zygote: Any, the_plan: planning.Plan | None, notices: list[str]
+) -> None:
     load_core()
     config.stash[ACTIVE_KEY] = True
-    config.pluginmanager.register(FastestSession(config, zygote), "fastest-session")
+    session = FastestSession(config, zygote, the_plan, notices)
+    config.pluginmanager.register(session, "fastest-session")
 
 
 def is_active(config: pytest.Config) -> bool:
@@ -70,12 +75,82 @@ def _third_party_reason(config: pytest.Config) -> str | None:
     return None
 
 
-class FastestSession:
-    """Plans the run at collection time; starts workers when they pay."""
+def cache_dir(config: pytest.Config) -> Path | None:
+    """pytest's cache dir (as cacheprovider resolves it), or None when the
+    cache provider is disabled. Usable before configuration."""
+    if config.pluginmanager.is_blocked("cacheprovider"):
+        return None
+    raw = os.path.expanduser(os.path.expandvars(str(config.getini("cache_dir"))))
+    path = Path(raw)
+    return path if path.is_absolute() else config.rootpath / path
 
-    def __init__(self, config: pytest.Config, zygote: Any) -> None:
+
+def _read_durations(base: Path | None) -> dict[str, float]:
+    if base is None:
+        return {}
+    try:
+        data = json.loads((base / "v" / DURATIONS_KEY).read_text())
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def make_plan(config: pytest.Config) -> tuple[planning.Plan, list[str]]:
+    """Discovery and the plan, before anything is configured; returns the
+    plan (workers == 0: in-process, with the reason) and notices to print.
+
+    Runs in pytest_cmdline_main, before the zygote is forked: the discovery
+    pool's threads are all joined when it returns, and a plan that does not
+    pay for workers means no fork at all.
+    """
+    from . import cpus, discovery, settings
+
+    reason = _third_party_reason(config)
+    if reason is not None:
+        return planning.Plan(0, reason), []
+    found = settings.from_config(config)
+    if isinstance(found, str):
+        return planning.Plan(0, found), []
+    notices: list[str] = []
+    base = cache_dir(config)
+    cache_path = None
+    if base is not None:
+        directory = base / "d" / "fastest"
+        try:
+            directory.mkdir(parents=True, exist_ok=True)
+            cache_path = str(directory / "inventory.json")
+        except OSError as exc:  # e.g. a regular file where the directory goes
+            notices.append(f"fastest: discovery cache not used: {exc}")
+    inventory = discovery.run(found, cache_path)
+    if inventory.cache_warning:
+        notices.append(f"fastest: {inventory.cache_warning}")
+    units = planning.units_from(inventory, _read_durations(base))
+    if isinstance(units, str):
+        return planning.Plan(0, units), notices
+    total = sum(u.cost for u in units)
+    count, why = planning.choose_workers(
+        total, len(units), options.workers(config), cpus.usable_cpus()
+    )
+    if count > options.MAX_WORKERS:
+        notices.append(f"fastest: {count} workers requested: capped at {options.MAX_WORKERS}")
+        count = options.MAX_WORKERS
+    the_plan = planning.Plan(count, why)
+    if count:
+        the_plan.units = planning.assign(units, count)
+    return the_plan, notices
+
+
+class FastestSession:
+    """Carries the plan into the session: starts the controller when the
+    plan has workers, else leaves collection and the run to pytest."""
+
+    def __init__(
+        self, config: pytest.Config, zygote: Any, the_plan: planning.Plan | None, notices: list[str]
+    ) -> None:
         self.config = config
         self.zygote = zygote
+        self.plan = the_plan
+        self.notices = notices
         self.controller: Any = None
         self.durations: dict[str, float] = {}
 
@@ -84,9 +159,7 @@ class FastestSession:
             self.zygote.close()
             self.zygote = None
 
-    def _explain(self, lines: list[str]) -> None:
-        if not self.config.option.fastest_explain:
-            return
+    def _write(self, lines: list[str]) -> None:
         terminal = self.config.pluginmanager.get_plugin("terminalreporter")
         for line in lines:
             if terminal is not None:
@@ -98,20 +171,17 @@ class FastestSession:
     def pytest_collection(self, session: pytest.Session) -> bool | None:
         from . import plugin
 
+        self._write(self.notices)
+        the_plan = self.plan
         early = self.config.stash.get(plugin.IN_PROCESS_KEY, None)
-        if early is not None or self.zygote is None:
+        explain = self.config.option.fastest_explain
+        if the_plan is None or the_plan.workers == 0 or self.zygote is None:
             self._close_zygote()
-            self._explain([f"fastest: in-process: {early}"])
+            if explain:
+                self._write([f"fastest: in-process: {early or (the_plan and the_plan.reason)}"])
             return None
-        reason = _third_party_reason(self.config)
-        the_plan: planning.Plan | None = None
-        if reason is None:
-            the_plan, reason = self._plan()
-        if the_plan is None or the_plan.workers == 0:
-            self._close_zygote()
-            self._explain([f"fastest: in-process: {reason or the_plan and the_plan.reason}"])
-            return None
-        self._explain(the_plan.describe())
+        if explain:
+            self._write(the_plan.describe())
         from .controller import Controller
 
         self.controller = Controller(self.config, self.zygote, the_plan)
@@ -119,38 +189,6 @@ class FastestSession:
         self.config.pluginmanager.register(self.controller, "fastest-controller")
         result: bool = self.controller.pytest_collection(session)
         return result
-
-    def _plan(self) -> tuple[planning.Plan | None, str | None]:
-        from . import cpus, discovery, settings
-
-        config = self.config
-        found = settings.from_config(config)
-        if isinstance(found, str):
-            return None, found
-        cache_path = None
-        if config.pluginmanager.has_plugin("cacheprovider") and getattr(config, "cache", None):
-            cache_path = str(config.cache.mkdir("fastest") / "inventory.json")
-        inventory = discovery.run(found, cache_path)
-        if inventory.cache_warning:
-            terminal = config.pluginmanager.get_plugin("terminalreporter")
-            if terminal is not None:
-                terminal.write_line(f"fastest: {inventory.cache_warning}")
-        durations: dict[str, float] = {}
-        if getattr(config, "cache", None) is not None:
-            durations = config.cache.get(DURATIONS_KEY, {}) or {}
-        units = planning.units_from(inventory, durations)
-        if isinstance(units, str):
-            return None, units
-        total = sum(u.cost for u in units)
-        count, why = planning.choose_workers(
-            total, len(units), options.workers(config), cpus.usable_cpus()
-        )
-        if count > options.MAX_WORKERS:
-            count = options.MAX_WORKERS
-        the_plan = planning.Plan(count, why)
-        if count:
-            the_plan.units = planning.assign(units, count)
-        return the_plan, why
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         # Per-file time, the cost of each unit in the next run's plan.

@@ -97,6 +97,7 @@ class Controller:
         self.nodes: dict[int, WorkerNode] = {}  # by dispatcher handle
         self.by_pid: dict[int, WorkerNode] = {}
         self.live: set[int] = set()  # handles of workers not yet lost
+        self.extra_units: list[tuple[int, str]] = []
         self.units: dict[int, UnitState] = {}
         self.states_by_relpath: dict[str, list[UnitState]] = {}
         self.file_nodeids: dict[str, list[str]] = {}
@@ -105,11 +106,14 @@ class Controller:
         self.restarts = 0
         self.stopping = False
         self.finished: set[int] = set()
+        # Wait statuses the zygote reported, by pid: an exit may arrive in the
+        # same _wait() as the channel's EOF, before that lost event is handled.
+        self.exit_statuses: dict[int, int] = {}
         self.has_node_hooks = hasattr(config.hook, "pytest_configure_node")
 
     # -- workers ----------------------------------------------------------------
 
-    def _spawn(self, files: list[str]) -> WorkerNode:
+    def _spawn(self, units: list[str]) -> WorkerNode:
         workerid = f"gw{self.spawned}"
         self.spawned += 1
         workerinput: dict[str, Any] = {
@@ -135,7 +139,10 @@ class Controller:
         self.nodes[node.handle] = node
         self.live.add(node.handle)
         self.by_pid[pid] = node
-        self.dispatcher.send(node.handle, wire.COLLECT, json.dumps({"files": files}).encode())
+        files = [u for u in units if not os.path.isdir(u)]
+        dirs = [u for u in units if os.path.isdir(u)]
+        message = {"files": files, "dirs": dirs}
+        self.dispatcher.send(node.handle, wire.COLLECT, json.dumps(message).encode())
         return node
 
     def _node_down(self, node: WorkerNode, error: str | None) -> None:
@@ -155,13 +162,17 @@ class Controller:
         total_items = 0
         deselected: list[str] = []
         collect_reports: list[Any] = []
-        for message in collected:
+        planned = {unit.path for unit in self.plan.units}
+        for handle, message in collected:
             for path, nodeids in message["files"].items():
                 self.file_nodeids[path] = nodeids
                 total_items += len(nodeids)
+                if path not in planned:
+                    # Collected by a plugin outside the plan: run it where it was found.
+                    self.extra_units.append((handle, path))
             deselected.extend(message.get("deselected_ids", []))
             collect_reports.extend(message["reports"])
-        numcollected = sum(message["collected"] for message in collected)
+        numcollected = sum(message["collected"] for _, message in collected)
         for data in collect_reports:
             rep = report.decode(self.config, data, "", ("", None, ""))
             hook.pytest_collectreport(report=rep)
@@ -176,7 +187,7 @@ class Controller:
         hook.pytest_collection_finish(session=session)
         return True
 
-    def _gather_collection(self) -> list[dict[str, Any]]:
+    def _gather_collection(self) -> list[tuple[int, dict[str, Any]]]:
         messages: dict[int, dict[str, Any]] = {}
         while len(messages) < len(self.nodes):
             for event in self._wait():
@@ -189,7 +200,7 @@ class Controller:
                         f"pytest-fastest: worker {node.id} died while collecting: "
                         f"{_describe_status(self._exit_status(event))}"
                     )
-        return [messages[handle] for handle in sorted(messages)]
+        return sorted(messages.items())
 
     # -- the run --------------------------------------------------------------------
 
@@ -206,6 +217,9 @@ class Controller:
         for unit in self.plan.units:
             state = UnitState(unit.path, unit.relpath, self.file_nodeids.get(unit.path, []))
             self._add_unit(handles[f"gw{unit.worker}"], unit.cost, state, None)
+        for handle, path in self.extra_units:
+            relpath = self.file_nodeids[path][0].split("::", 1)[0] if self.file_nodeids[path] else path
+            self._add_unit(handle, 0.0, UnitState(path, relpath, self.file_nodeids[path]), None)
         try:
             self.dispatcher.run()
             self._drain()
@@ -220,9 +234,13 @@ class Controller:
 
     def _wait(self) -> list[Any]:
         events: list[Any] = self.dispatcher.wait(WAIT_MS)
-        for pid, status in self.zygote.poll_exits():
-            self.dispatcher.worker_exited(pid, status)
+        self._poll_exits()
         return events
+
+    def _poll_exits(self) -> None:
+        for pid, status in self.zygote.poll_exits():
+            self.exit_statuses[pid] = status
+            self.dispatcher.worker_exited(pid, status)
 
     def _drain(self) -> None:
         """Process events until every worker has ended.
@@ -304,10 +322,9 @@ class Controller:
             return None
         deadline = time.monotonic() + 2.0
         while time.monotonic() < deadline:
-            for exited_pid, exited_status in self.zygote.poll_exits():
-                self.dispatcher.worker_exited(exited_pid, exited_status)
-                if exited_pid == pid:
-                    return exited_status
+            self._poll_exits()
+            if pid in self.exit_statuses:
+                return self.exit_statuses[pid]
             if reason != LOST_EXITED and time.monotonic() > deadline - 1.5:
                 try:
                     os.kill(pid, signal.SIGKILL)

@@ -12,9 +12,7 @@ pytest collects there.
 
 from __future__ import annotations
 
-import hashlib
 import os
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -60,68 +58,117 @@ ITEM_HOOKS = (
 STATIC_EXACT, NEEDS_IMPORT = 0, 1
 
 
-@dataclass
 class Settings:
-    """Everything discovery depends on besides the files themselves."""
+    """Everything discovery depends on besides the files themselves.
 
-    rootdir: str
-    roots: list[str]
-    python_files: list[str]
-    python_classes: list[str]
-    python_functions: list[str]
-    norecursedirs: list[str]
-    ignore: list[str] = field(default_factory=list)
-    ignore_glob: list[str] = field(default_factory=list)
-    extra_file_patterns: list[str] = field(default_factory=list)
-    confcutdir: str | None = None
-    collect_in_virtualenv: bool = False
-    noconftest: bool = False
+    (Plain classes rather than dataclasses here and in plan.py: this module
+    is imported by every `-p fastest` run, small ones included, and creating
+    a dataclass costs a fraction of a millisecond each.)
+    """
+
+    def __init__(
+        self,
+        rootdir: str,
+        roots: list[str],
+        python_files: list[str],
+        python_classes: list[str],
+        python_functions: list[str],
+        norecursedirs: list[str],
+        ignore: list[str] | None = None,
+        ignore_glob: list[str] | None = None,
+        extra_file_patterns: list[str] | None = None,
+        confcutdir: str | None = None,
+        collect_in_virtualenv: bool = False,
+        noconftest: bool = False,
+    ) -> None:
+        self.rootdir = rootdir
+        self.roots = roots
+        self.python_files = python_files
+        self.python_classes = python_classes
+        self.python_functions = python_functions
+        self.norecursedirs = norecursedirs
+        self.ignore = ignore or []
+        self.ignore_glob = ignore_glob or []
+        self.extra_file_patterns = extra_file_patterns or []
+        self.confcutdir = confcutdir
+        self.collect_in_virtualenv = collect_in_virtualenv
+        self.noconftest = noconftest
 
     def fingerprint(self, grammar_version: str) -> str:
         """Key of the cache: what a file's cached extraction depends on."""
         from . import __version__
 
-        text = "\0".join(
-            [__version__, grammar_version, *self.python_classes, "|", *self.python_functions]
+        # A plain string, compared for equality: no hashlib to import.
+        return repr(
+            (__version__, grammar_version, self.python_classes, self.python_functions)
         )
-        return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
-@dataclass
 class Item:
-    name: str
-    line: int
-    markers: list[str]
+    __slots__ = ("name", "line", "markers")
+
+    def __init__(self, name: str, line: int, markers: list[str]) -> None:
+        self.name = name
+        self.line = line
+        self.markers = markers
 
 
-@dataclass
 class FileInfo:
-    path: str
-    kind: int
-    error: int
-    size: int
-    mtime_ns: int
-    cached: bool
-    verdict: int
-    reason: str | None
-    items: list[Item]
-    imports: list[str]
-    hooks: int
-    collect_ignore: list[str]
-    collect_ignore_glob: list[str]
+    """One walked file and what extraction found in it (see fst_discover.h)."""
+
+    __slots__ = (
+        "path", "kind", "error", "size", "mtime_ns", "cached", "verdict", "reason",
+        "items", "imports", "hooks", "collect_ignore", "collect_ignore_glob",
+    )  # fmt: skip
+
+    def __init__(
+        self,
+        path: str,
+        kind: int,
+        error: int,
+        size: int,
+        mtime_ns: int,
+        cached: bool,
+        verdict: int,
+        reason: str | None,
+        items: list[Item],
+        imports: list[str],
+        hooks: int,
+        collect_ignore: list[str],
+        collect_ignore_glob: list[str],
+    ) -> None:
+        self.path = path
+        self.kind = kind
+        self.error = error
+        self.size = size
+        self.mtime_ns = mtime_ns
+        self.cached = cached
+        self.verdict = verdict
+        self.reason = reason
+        self.items = items
+        self.imports = imports
+        self.hooks = hooks
+        self.collect_ignore = collect_ignore
+        self.collect_ignore_glob = collect_ignore_glob
 
     @property
     def static_exact(self) -> bool:
         return self.verdict == STATIC_EXACT and self.kind in (TEST_MODULE, EXPLICIT)
 
 
-@dataclass
 class Inventory:
-    settings: Settings
-    files: list[FileInfo]
-    # Directories (absolute) whose collection is left whole to pytest, and why.
-    whole_subtrees: dict[str, str]
-    cache_warning: str | None = None
+    def __init__(
+        self,
+        settings: Settings,
+        files: list[FileInfo],
+        whole_subtrees: dict[str, str],
+        cache_warning: str | None = None,
+    ) -> None:
+        self.settings = settings
+        self.files = files
+        # Directories (absolute) whose collection is left whole to pytest, and why.
+        self.whole_subtrees = whole_subtrees
+        self.cache_warning = cache_warning
 
     def relpath(self, path: str) -> str:
         return Path(os.path.relpath(path, self.settings.rootdir)).as_posix()
@@ -131,11 +178,18 @@ class Inventory:
 
 
 def grammar_version() -> str:
-    try:
-        from importlib.metadata import version
+    """Identifies the installed grammar build for the cache fingerprint.
 
-        return version("tree-sitter-python")
-    except Exception:
+    The binary's size and mtime, not importlib.metadata: that scans every
+    distribution on sys.path (tens of milliseconds), which a small suite's
+    run cannot afford.
+    """
+    try:
+        import tree_sitter_python._binding as binding
+
+        st = os.stat(binding.__file__)
+        return f"{st.st_size}:{st.st_mtime_ns}"
+    except (ImportError, OSError, TypeError):
         return "unknown"
 
 

@@ -112,13 +112,10 @@ def _common_ancestor(paths: list[Path], invocation_dir: Path) -> Path:
     return common.parent if common.is_file() else common
 
 
-def locate(args: list[str], invocation_dir: Path) -> IniConfig:
-    """rootdir, config file and values for these (path) arguments."""
-    paths = [Path(os.path.abspath(invocation_dir / a.split("::")[0])) for a in args] or [
-        invocation_dir
-    ]
+def _search(bases: list[Path]) -> IniConfig | None:
+    """pytest's ``locate_config``: the first config file from each base upwards."""
     found_pyproject: Path | None = None
-    for arg in paths:
+    for arg in bases:
         for base in (arg, *arg.parents):
             for name, loader in _LOADERS:
                 candidate = base / name
@@ -129,11 +126,34 @@ def locate(args: list[str], invocation_dir: Path) -> IniConfig:
                 values = loader(candidate)
                 if values is not None:
                     return IniConfig(base, candidate, values)
-    ancestor = _common_ancestor(paths, invocation_dir)
     if found_pyproject is not None:
         return IniConfig(found_pyproject.parent, found_pyproject, {})
-    # pytest: no config file -> look for setup.py upwards, else the ancestor.
+    return None
+
+
+def locate(args: list[str], invocation_dir: Path) -> IniConfig:
+    """rootdir, config file and values for these (path) arguments.
+
+    pytest's ``determine_setup`` without -c/--rootdir: search upwards from
+    the arguments' common ancestor; else a setup.py upwards from it; else
+    from each argument's directory; else the common ancestor of the
+    invocation directory and the arguments (not the arguments alone:
+    ``pytest pkg`` run from site-packages roots at site-packages).
+    """
+    paths = [Path(os.path.abspath(invocation_dir / a.split("::")[0])) for a in args]
+    dirs = [p if p.is_dir() else p.parent for p in paths if p.exists()]
+    ancestor = _common_ancestor(dirs, invocation_dir)
+    found = _search([ancestor])
+    if found is not None:
+        return found
     for base in (ancestor, *ancestor.parents):
         if (base / "setup.py").is_file():
             return IniConfig(base, None, {})
-    return IniConfig(ancestor, None, {})
+    if dirs != [ancestor]:
+        found = _search(dirs or [invocation_dir])
+        if found is not None:
+            return found
+    rootdir = _common_ancestor([invocation_dir, ancestor], invocation_dir)
+    if rootdir == Path(rootdir.anchor):
+        rootdir = ancestor
+    return IniConfig(rootdir, None, {})

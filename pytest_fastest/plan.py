@@ -12,7 +12,6 @@ stealing evens out what estimates get wrong.
 from __future__ import annotations
 
 import heapq
-from dataclasses import dataclass, field
 from typing import Any
 
 # Estimates for files never timed: importing a module and running a
@@ -26,19 +25,21 @@ WORKER_OVERHEAD = 0.15
 MIN_GAIN = 0.05
 
 
-@dataclass
 class Unit:
-    path: str  # absolute path of the file or directory to collect
-    relpath: str  # as in node ids
-    cost: float
-    worker: int = 0
+    __slots__ = ("path", "relpath", "cost", "worker")
+
+    def __init__(self, path: str, relpath: str, cost: float, worker: int = 0) -> None:
+        self.path = path  # absolute path of the file or directory to collect
+        self.relpath = relpath  # as in node ids
+        self.cost = cost
+        self.worker = worker
 
 
-@dataclass
 class Plan:
-    workers: int  # 0 = in-process
-    reason: str  # why this worker count
-    units: list[Unit] = field(default_factory=list)
+    def __init__(self, workers: int, reason: str) -> None:
+        self.workers = workers  # 0 = in-process
+        self.reason = reason  # why this worker count
+        self.units: list[Unit] = []
 
     def files_of(self, worker: int) -> list[str]:
         return [unit.path for unit in self.units if unit.worker == worker]

@@ -21,12 +21,31 @@ from typing import Any
 
 import pytest
 
-from . import options
+def _skip_assertion_rewriting() -> None:
+    """Import our own modules as plain modules.
+
+    pytest rewrites the asserts of every module of a distribution that
+    registers a pytest11 entry point, which means parsing and compiling each
+    of our modules from source on every run where the rewritten bytecode
+    cannot be cached (read-only site-packages, PYTHONDONTWRITEBYTECODE):
+    about 2 ms a module, paid by small suites. Our code has no asserts that
+    need pytest's messages, so the package is taken off the rewrite list.
+    """
+    for finder in sys.meta_path:
+        must_rewrite = getattr(finder, "_must_rewrite", None)
+        if isinstance(must_rewrite, set):
+            must_rewrite.discard(__package__)
+
+
+_skip_assertion_rewriting()
+
+from . import options  # noqa: E402  (after the rewrite list is fixed)
 
 # The names under which `-p` can request this plugin.
 _REQUEST_NAMES = frozenset({"fastest", "pytest_fastest.plugin"})
 ZYGOTE_KEY = pytest.StashKey[Any]()
 IN_PROCESS_KEY = pytest.StashKey[str]()
+PLAN_KEY = pytest.StashKey[Any]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -83,9 +102,14 @@ def in_process_reason(config: pytest.Config) -> str | None:
         return "already a pytest-xdist worker"
     if options.start_method(config) == "spawn":
         return "--fastest-start=spawn is not implemented yet"
-    from .zygote import Zygote
+    if not hasattr(os, "fork"):
+        return "this platform has no fork()"
+    import threading
 
-    return Zygote.can_fork()
+    if threading.active_count() > 1:
+        # A fork with threads running copies locks in unknown states.
+        return f"{threading.active_count() - 1} other thread(s) already running"
+    return None
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -95,6 +119,13 @@ def pytest_cmdline_main(config: pytest.Config) -> None:
     reason = in_process_reason(config)
     if reason is not None:
         config.stash[IN_PROCESS_KEY] = reason
+        return None
+    from . import activation
+
+    activation.load_core()
+    the_plan, notices = activation.make_plan(config)
+    config.stash[PLAN_KEY] = (the_plan, notices)
+    if the_plan.workers == 0:
         return None
     from .zygote import WorkerStart, Zygote
 
@@ -141,4 +172,5 @@ def pytest_configure(config: pytest.Config) -> None:
         return
     from . import activation
 
-    activation.activate(config, config.stash.get(ZYGOTE_KEY, None))
+    the_plan, notices = config.stash.get(PLAN_KEY, (None, []))
+    activation.activate(config, config.stash.get(ZYGOTE_KEY, None), the_plan, notices)

@@ -26,6 +26,7 @@ import json
 import os
 import select
 from collections import deque
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -59,22 +60,47 @@ class WorkerSession:
         self.ended = False
         self.stopping = False
         self._collecting_initial = False
+        self._scope: set[str] | None = None
+        self._scope_dirs: tuple[str, ...] = ()
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_sessionstart(self, session: pytest.Session) -> None:
+        _install_quiet_terminal(self.config)
 
     # -- collection ---------------------------------------------------------
 
     def _collect(self, session: pytest.Session, args: list[str]) -> None:
-        """Collect files and directories in one pass; group items by argument."""
+        """Collect files and directories given explicitly (a stolen unit)."""
         for arg in args:
             self.items_by_file.setdefault(arg, [])
-        if not args:
-            return
-        session.perform_collect(args)
-        wanted = set(args)
-        for item in session.items:
+        if args:
+            session.perform_collect(args)
+            self._group(session.items, set(args))
+
+    def _group(self, items: list[pytest.Item], units: set[str]) -> None:
+        """Give each item to the unit (file or directory) that holds it. An
+        item of no planned unit (a plugin collected something the plan did
+        not know) becomes a unit of its own file, so that nothing is lost."""
+        for item in items:
             path = str(item.path)
-            owner = path if path in wanted else _owning_arg(item.path, wanted)
-            if owner is not None:
-                self.items_by_file[owner].append(item)
+            owner = path if path in units else _owning_arg(item.path, units)
+            self.items_by_file.setdefault(owner or path, []).append(item)
+
+    def pytest_ignore_collect(self, collection_path: Any) -> bool | None:
+        """During the first collection, skip what other workers collect.
+
+        The worker collects the user's own arguments, as a serial run does,
+        and this hook prunes files and directories that hold none of its
+        units: that keeps pytest's collection exactly as it is (initial
+        paths, conftests, node ids) and costs less than naming hundreds of
+        files as arguments.
+        """
+        if self._scope is None:
+            return None
+        path = str(collection_path)
+        if path in self._scope or any(path.startswith(d) for d in self._scope_dirs):
+            return None
+        return True
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_collection(self, session: pytest.Session) -> bool:
@@ -82,17 +108,30 @@ class WorkerSession:
         if kind != wire.COLLECT:
             self._handle(kind, payload, session)
             return True
-        files = json.loads(payload)["files"]
-        self._collecting_initial = True
-        try:
-            self._collect(session, files)
-        finally:
-            self._collecting_initial = False
+        message = json.loads(payload)
+        files, dirs = message["files"], message.get("dirs", [])
+        units = set(files) | set(dirs)
+        for unit in (*files, *dirs):
+            self.items_by_file.setdefault(unit, [])
+        if units:
+            # Every unit and the directories above them; below a directory unit, everything.
+            self._scope = set(units)
+            for unit in units:
+                self._scope.update(str(p) for p in Path(unit).parents)
+            self._scope_dirs = tuple(d.rstrip(os.sep) + os.sep for d in dirs)
+            self._collecting_initial = True
+            try:
+                session.perform_collect()
+            finally:
+                self._collecting_initial = False
+                self._scope = None
+            self._group(session.items, units)
         self.channel.send_json(
             wire.COLLECTED,
             {
                 "files": {
-                    path: [item.nodeid for item in self.items_by_file[path]] for path in files
+                    path: [item.nodeid for item in items]
+                    for path, items in self.items_by_file.items()
                 },
                 "collected": self.collected,
                 "deselected_ids": self.deselected,
@@ -222,6 +261,37 @@ class WorkerSession:
         except OSError:
             pass
         return result
+
+
+class _QuietTerminal:
+    """Stands in for the terminal reporter in a worker.
+
+    The controller reports, so a worker blocks pytest's terminal reporter,
+    but plugins reach for it while tests run: pytest-timeout calls
+    ``config.get_terminal_writer()`` (which asserts a reporter exists) in
+    its signal handler and timer thread. This object has the reporter's
+    attributes, writing to /dev/null, and none of its hooks: nothing is
+    formatted per test.
+    """
+
+    def __init__(self, reporter: Any) -> None:
+        self._reporter = reporter
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("pytest_"):
+            raise AttributeError(name)
+        return getattr(self._reporter, name)
+
+
+def _install_quiet_terminal(config: pytest.Config) -> None:
+    pm = config.pluginmanager
+    if pm.get_plugin("terminalreporter") is not None or not hasattr(pm, "unblock"):
+        return
+    from _pytest.terminal import TerminalReporter
+
+    sink = open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115 - lives with the worker
+    pm.unblock("terminalreporter")
+    pm.register(_QuietTerminal(TerminalReporter(config, sink)), "terminalreporter")
 
 
 def _owning_arg(path: Any, args: set[str]) -> str | None:

@@ -25,7 +25,6 @@ import select
 import signal
 import socket
 import sys
-import threading
 from typing import Any
 
 _MAX_MESSAGE = 1 << 16
@@ -61,15 +60,6 @@ class Zygote:
         self.sock = sock
         self.exits: list[tuple[int, int]] = []
         self.alive = True
-
-    @staticmethod
-    def can_fork() -> str | None:
-        """None when forking is safe here, else why not."""
-        if not hasattr(os, "fork"):
-            return "this platform has no fork()"
-        if threading.active_count() > 1:
-            return f"{threading.active_count() - 1} other thread(s) already running"
-        return None
 
     @classmethod
     def fork(cls) -> Zygote | WorkerStart:

@@ -52,5 +52,9 @@ def unit_build() -> Path:
 def test_c_unit(unit_build: Path, name: str) -> None:
     exe = unit_build / "tests" / "c" / f"test_{name}"
     env = dict(os.environ, FST_GRAMMAR_SO=grammar_module_path())
-    proc = subprocess.run([str(exe)], capture_output=True, text=True, env=env, timeout=300)
+    # From the build directory, as `meson test` runs them (fixture paths are
+    # relative to it).
+    proc = subprocess.run(
+        [str(exe)], capture_output=True, text=True, env=env, timeout=300, cwd=unit_build
+    )
     assert proc.returncode == 0, f"exit {proc.returncode}\n{proc.stdout}\n{proc.stderr}"
