@@ -54,6 +54,16 @@ def is_active(config: pytest.Config) -> bool:
     return config.stash.get(ACTIVE_KEY, False)
 
 
+def _loaded_conftests(config: pytest.Config) -> dict[str, Any]:
+    """Conftest modules pytest imported already (at start-up: the root ones)."""
+    loaded = {}
+    for plugin in config.pluginmanager.get_plugins():
+        path = getattr(plugin, "__file__", None)
+        if path and os.path.basename(path) == "conftest.py":
+            loaded[os.path.abspath(path)] = plugin
+    return loaded
+
+
 def _third_party_reason(config: pytest.Config) -> str | None:
     """A loaded plugin (not a conftest, not pytest's own) that decides the
     file set or needs the whole item list: such runs stay in-process."""
@@ -121,7 +131,7 @@ def make_plan(config: pytest.Config) -> tuple[planning.Plan, list[str]]:
             cache_path = str(directory / "inventory.json")
         except OSError as exc:  # e.g. a regular file where the directory goes
             notices.append(f"fastest: discovery cache not used: {exc}")
-    inventory = discovery.run(found, cache_path)
+    inventory = discovery.run(found, cache_path, loaded_conftests=_loaded_conftests(config))
     if inventory.cache_warning:
         notices.append(f"fastest: {inventory.cache_warning}")
     units = planning.units_from(inventory, _read_durations(base))

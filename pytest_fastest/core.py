@@ -11,7 +11,14 @@ def load() -> Any:
     Raises RuntimeError with what to install when the grammar is missing or
     has an ABI that this build's libtree-sitter cannot load.
     """
-    from . import _core
+    try:
+        from . import _core
+    except ImportError as exc:
+        raise RuntimeError(
+            f"the C extension pytest_fastest._core is missing next to {__file__}: "
+            "a source checkout shadows the installed package (run from another "
+            "directory), or the package is not built (pip install .)"
+        ) from exc
 
     if getattr(_core, "_grammar_ready", False):
         return _core

@@ -193,8 +193,18 @@ def grammar_version() -> str:
         return "unknown"
 
 
-def run(settings: Settings, cache_path: str | None, threads: int = 0) -> Inventory:
-    """Walk and extract (C core, GIL released), then apply conftest rules."""
+def run(
+    settings: Settings,
+    cache_path: str | None,
+    threads: int = 0,
+    loaded_conftests: dict[str, Any] | None = None,
+) -> Inventory:
+    """Walk and extract (C core, GIL released), then apply conftest rules.
+
+    `loaded_conftests` maps the paths of conftests pytest has already
+    imported (the root ones, in the plugin) to their modules: for those the
+    live module is the truth, not their text.
+    """
     from . import core
 
     raw, warning = core.load().discover(
@@ -247,9 +257,48 @@ def run(settings: Settings, cache_path: str | None, threads: int = 0) -> Invento
             collect_ignore_glob,
         ) in raw
     ]
+    for info in files:
+        module = (loaded_conftests or {}).get(info.path)
+        if info.kind == CONFTEST and module is not None:
+            _read_live_conftest(info, module)
     inventory = Inventory(settings, files, {}, warning)
     _apply_collect_ignore(inventory)
     return _apply_conftests(inventory)
+
+
+_HOOK_BITS = {
+    "pytest_collect_file": HOOK_COLLECT_FILE,
+    "pytest_collect_directory": HOOK_COLLECT_DIRECTORY,
+    "pytest_ignore_collect": HOOK_IGNORE_COLLECT,
+    "pytest_pycollect_makeitem": HOOK_PYCOLLECT_MAKEITEM,
+    "pytest_pycollect_makemodule": HOOK_PYCOLLECT_MAKEMODULE,
+    "pytest_generate_tests": HOOK_GENERATE_TESTS,
+    "pytest_collection_modifyitems": HOOK_COLLECTION_MODIFYITEMS,
+    "pytest_collection": HOOK_COLLECTION,
+    "pytest_make_collect_report": HOOK_MAKE_COLLECT_REPORT,
+    "pytest_make_parametrize_id": HOOK_MAKE_PARAMETRIZE_ID,
+}
+
+
+def _read_live_conftest(info: FileInfo, module: Any) -> None:
+    """Replace what the text of an imported conftest suggested with what its
+    module holds: its hook functions and its actual collect_ignore lists (a
+    computed list is exact once the module ran). Plugins it loaded through
+    pytest_plugins are checked in the plugin manager (activation.py)."""
+    hooks = info.hooks & FACT_PARAM_FIXTURE
+    for name, bit in _HOOK_BITS.items():
+        if callable(getattr(module, name, None)):
+            hooks |= bit
+    ignores: list[list[str]] = []
+    for name in ("collect_ignore", "collect_ignore_glob"):
+        value = getattr(module, name, None) or []
+        if not isinstance(value, (list, tuple)):
+            hooks |= FACT_COLLECT_IGNORE_DYNAMIC
+            value = []
+        ignores.append([os.fspath(v) for v in value])
+    info.hooks = hooks
+    info.collect_ignore, info.collect_ignore_glob = ignores
+    info.verdict, info.reason = STATIC_EXACT, None
 
 
 def _apply_collect_ignore(inventory: Inventory) -> None:
