@@ -154,6 +154,10 @@ class Controller:
     @pytest.hookimpl(tryfirst=True)
     def pytest_collection(self, session: pytest.Session) -> bool:
         self.session = session
+        terminal = self.config.pluginmanager.get_plugin("terminalreporter")
+        if terminal is not None:
+            # This hook returns first: the reporter's "collecting ..." is ours to call.
+            terminal.pytest_collection()
         for worker in range(self.plan.workers):
             self._spawn(self.plan.files_of(worker))
         self.dispatcher.start()
@@ -173,6 +177,9 @@ class Controller:
             deselected.extend(message.get("deselected_ids", []))
             collect_reports.extend(message["reports"])
         numcollected = sum(message["collected"] for _, message in collected)
+        # In pytest's collection order, as a serial run reports them.
+        order = {unit.relpath: unit.order for unit in self.plan.units}
+        collect_reports.sort(key=lambda data: order.get(data.get("nodeid", "").split("::")[0], -1))
         for data in collect_reports:
             rep = report.decode(self.config, data, "", ("", None, ""))
             hook.pytest_collectreport(report=rep)
@@ -184,8 +191,29 @@ class Controller:
         if deselected:
             hook.pytest_deselected(items=[_DeselectedItem(nodeid) for nodeid in deselected])
         session.testscollected = total_items
+        if self.config.option.collectonly:
+            session.items = self._collected_items(collected)  # type: ignore[assignment]
         hook.pytest_collection_finish(session=session)
         return True
+
+    def _collected_items(self, collected: list[tuple[int, dict[str, Any]]]) -> list[Any]:
+        """Stand-ins for the items the workers collected, in pytest's order,
+        for --collect-only: the terminal reporter prints them itself."""
+        nodes: dict[str, _ReplayNode] = {}
+        chains: dict[str, list[list[str]]] = {}
+        for _, message in collected:
+            tree = message.get("tree") or {}
+            for nodeid, (text, doc) in tree.get("nodes", {}).items():
+                nodes.setdefault(nodeid, _ReplayNode(nodeid, text, doc))
+            chains.update(tree.get("chains", {}))
+        order = {unit.path: unit.order for unit in self.plan.units}
+        items = []
+        for path in sorted(self.file_nodeids, key=lambda p: order.get(p, len(order))):
+            unit_chains = chains.get(path)
+            for index, nodeid in enumerate(self.file_nodeids[path]):
+                chain = [nodes[n] for n in unit_chains[index]] if unit_chains else []
+                items.append(_ReplayItem(nodeid, chain))
+        return items
 
     def _gather_collection(self) -> list[tuple[int, dict[str, Any]]]:
         messages: dict[int, dict[str, Any]] = {}
@@ -213,6 +241,10 @@ class Controller:
                 f"{session.testsfailed} error{'s' if session.testsfailed != 1 else ''}"
                 " during collection"
             )
+        if self.config.option.collectonly:
+            self._stop()
+            self._drain()
+            return True
         handles = {node.id: node.handle for node in self.nodes.values()}
         for unit in self.plan.units:
             state = UnitState(unit.path, unit.relpath, self.file_nodeids.get(unit.path, []))
@@ -425,6 +457,45 @@ class Controller:
         self.kill_all()
         self.zygote.close()
         self.dispatcher.close()
+
+
+class _ReplayNode:
+    """A collector as --collect-only prints it: its text and docstring."""
+
+    __slots__ = ("nodeid", "text", "obj")
+
+    def __init__(self, nodeid: str, text: str, doc: str | None) -> None:
+        self.nodeid = nodeid
+        self.text = text
+        self.obj = _Doc(doc) if doc else None
+
+    def __str__(self) -> str:
+        return self.text
+
+
+class _Doc:
+    """Holds a docstring the worker already cleaned (inspect.getdoc), which
+    inspect.getdoc returns unchanged: cleandoc is idempotent."""
+
+    def __init__(self, doc: str) -> None:
+        self.__doc__ = doc
+
+
+class _ReplayItem(_ReplayNode):
+    """An item collected in a worker, for --collect-only's listing."""
+
+    __slots__ = ("chain", "id")
+
+    def __init__(self, nodeid: str, chain: list[_ReplayNode]) -> None:
+        super().__init__(nodeid, chain[-1].text if chain else nodeid, None)
+        self.chain = chain
+        self.obj = chain[-1].obj if chain else None
+        from _pytest.nodeid import coerce_node_id
+
+        self.id = coerce_node_id(nodeid)
+
+    def listchain(self) -> list[_ReplayNode]:
+        return [self, *self.chain]  # the first entry stands for the session
 
 
 class _DeselectedItem:

@@ -26,13 +26,14 @@ MIN_GAIN = 0.05
 
 
 class Unit:
-    __slots__ = ("path", "relpath", "cost", "worker")
+    __slots__ = ("path", "relpath", "cost", "worker", "order")
 
     def __init__(self, path: str, relpath: str, cost: float, worker: int = 0) -> None:
         self.path = path  # absolute path of the file or directory to collect
         self.relpath = relpath  # as in node ids
         self.cost = cost
         self.worker = worker
+        self.order = 0  # position in pytest's collection order
 
 
 class Plan:
@@ -122,4 +123,6 @@ def units_from(inventory: Any, durations: dict[str, float]) -> list[Unit] | str:
         relpath = inventory.relpath(info.path)
         cost = durations.get(relpath)
         units.append(Unit(info.path, relpath, cost if cost is not None else estimate(n_items)))
+    for order, unit in enumerate(units):
+        unit.order = order
     return units

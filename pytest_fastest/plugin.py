@@ -82,7 +82,6 @@ def in_process_reason(config: pytest.Config) -> str | None:
         ("cacheshow", "--cache-show"),
         ("usepdb", "--pdb"),
         ("trace", "--trace"),
-        ("collectonly", "--collect-only (exact divided collection is not done yet)"),
         ("lf", "--lf (needs the whole item list)"),
         ("failedfirst", "--ff (needs the whole item list)"),
         ("newfirst", "--nf (needs the whole item list)"),

@@ -22,6 +22,7 @@ worker semantics they already know. It speaks the frame protocol of
 
 from __future__ import annotations
 
+import inspect
 import json
 import os
 import select
@@ -126,18 +127,17 @@ class WorkerSession:
                 self._collecting_initial = False
                 self._scope = None
             self._group(session.items, units)
-        self.channel.send_json(
-            wire.COLLECTED,
-            {
-                "files": {
-                    path: [item.nodeid for item in items]
-                    for path, items in self.items_by_file.items()
-                },
-                "collected": self.collected,
-                "deselected_ids": self.deselected,
-                "reports": self.collect_reports,
+        message = {
+            "files": {
+                path: [item.nodeid for item in items] for path, items in self.items_by_file.items()
             },
-        )
+            "collected": self.collected,
+            "deselected_ids": self.deselected,
+            "reports": self.collect_reports,
+        }
+        if self.config.option.collectonly:
+            message["tree"] = _collection_tree(self.config, self.items_by_file)
+        self.channel.send_json(wire.COLLECTED, message)
         return True
 
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
@@ -292,6 +292,32 @@ def _install_quiet_terminal(config: pytest.Config) -> None:
     sink = open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115 - lives with the worker
     pm.unblock("terminalreporter")
     pm.register(_QuietTerminal(TerminalReporter(config, sink)), "terminalreporter")
+
+
+def _collection_tree(
+    config: pytest.Config, items_by_unit: dict[str, list[pytest.Item]]
+) -> dict[str, Any]:
+    """What --collect-only prints, for the controller to print it: each
+    item's chain of collectors (node ids), and each collector's text (and
+    docstring at -v), as the terminal reporter would show them."""
+    verbosity = config.get_verbosity(config.VERBOSITY_TEST_CASES)
+    if verbosity < 0:
+        return {}
+    nodes: dict[str, list[Any]] = {}
+    chains: dict[str, list[list[str]]] = {}
+    for unit, items in items_by_unit.items():
+        unit_chains = chains[unit] = []
+        for item in items:
+            chain = item.listchain()[1:]
+            for col in chain:
+                if col.nodeid not in nodes:
+                    doc = None
+                    if verbosity >= 1:
+                        obj = getattr(col, "obj", None)
+                        doc = inspect.getdoc(obj) if obj else None
+                    nodes[col.nodeid] = [str(col), doc]
+            unit_chains.append([col.nodeid for col in chain])
+    return {"nodes": nodes, "chains": chains}
 
 
 def _owning_arg(path: Any, args: set[str]) -> str | None:
