@@ -6,9 +6,15 @@ and the exit code (tests/equivalence.py).
 
 from __future__ import annotations
 
+import re
+from typing import Any
+
 import pytest
 
 from equivalence import assert_same, run_both
+
+# Lines whose text holds a duration ("collected ... in 0.12s").
+_TIMING = re.compile(r"in [\d.]+s")
 
 MIXED = {
     "test_pass_fail": """
@@ -238,3 +244,36 @@ class TestReporting:
         plain, fast = run_both(mixed, "--durations=3")
         assert_same(plain, fast)
         fast.result.stdout.fnmatch_lines(["*slowest 3 durations*"])
+
+
+class TestCollectOnly:
+    """--collect-only is divided among workers and prints what pytest prints."""
+
+    @pytest.mark.parametrize("verbosity", [["-q"], ["-qq"], [], ["-v"]])
+    def test_output_is_identical(self, mixed: pytest.Pytester, verbosity: list[str]) -> None:
+        mixed.makepyfile(
+            test_docs='''
+            class TestDocumented:
+                """A class with a docstring.
+
+                    Indented second paragraph.
+                """
+
+                def test_method(self):
+                    """A method's docstring."""
+            '''
+        )
+        plain, fast = run_both(mixed, "--collect-only", *verbosity)
+        assert fast.result.ret == plain.result.ret == 0
+
+        def listing(run: Any) -> list[str]:
+            return [line for line in run.result.outlines if not _TIMING.search(line)]
+
+        assert listing(fast) == listing(plain)
+
+    def test_collection_error_is_reported_the_same(self, pytester: pytest.Pytester) -> None:
+        pytester.makepyfile(test_good="def test_a():\n    pass\n")
+        pytester.makepyfile(test_bad="raise ImportError('nope')\n")
+        plain, fast = run_both(pytester, "--collect-only", "-q")
+        assert fast.result.ret == plain.result.ret == pytest.ExitCode.INTERRUPTED
+        assert fast.summary == plain.summary
