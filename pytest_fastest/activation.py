@@ -181,6 +181,13 @@ class FastestSession:
             else:
                 print(line)
 
+    def pytest_report_header(self, config: pytest.Config) -> str | None:
+        """One header line when workers run (a serial-looking run adds none)."""
+        if self.plan is None or not self.plan.workers or self.zygote is None:
+            return None
+        count = self.plan.workers
+        return f"fastest: {count} worker{'s' if count != 1 else ''} ({self.plan.reason})"
+
     @pytest.hookimpl(tryfirst=True)
     def pytest_collection(self, session: pytest.Session) -> bool | None:
         from . import plugin
