@@ -247,6 +247,8 @@ def mode_command(
         return suite.run_dir, [*pytest, "-p", "fastest", *suite.args]
     if mode == "collect":
         return suite.collect_dir, [*pytest, "--collect-only", *suite.args]
+    if mode == "collect-fastest":
+        return suite.collect_dir, [*pytest, "--collect-only", "-p", "fastest", *suite.args]
     if mode in ("discover-cold", "discover-warm"):
         return suite.collect_dir, [
             PY,
@@ -402,7 +404,19 @@ def print_tables(results: dict[str, dict[str, dict[str, float]]], xdist_label: s
             "peak MB (plain / xdist / fastest)",
         ]
     ]
-    crows = [["suite", "collect-only", "discover cold", "discover warm", "startup"]]
+    crows = [
+        [
+            "suite",
+            "collect-only",
+            "collect-only -p fastest",
+            "vs plain",
+            "discover cold",
+            "vs collect",
+            "discover warm",
+            "vs collect",
+            "startup",
+        ]
+    ]
     for name, med in results.items():
 
         def g(
@@ -422,11 +436,22 @@ def print_tables(results: dict[str, dict[str, dict[str, float]]], xdist_label: s
                 " / ".join(_fmt(g(m, "peak_pss_mb"), ".0f") for m in RUN_MODES),
             ]
         )
+
+        def ratio(mode: str) -> str:
+            base, other = g("collect"), g(mode)
+            return _fmt(base / other if base and other else None, ".1f", "x")
+
         crows.append(
-            [name]
-            + [
-                _fmt(g(m), ".2f", "s")
-                for m in ("collect", "discover-cold", "discover-warm", "startup")
+            [
+                name,
+                _fmt(g("collect"), ".2f", "s"),
+                _fmt(g("collect-fastest"), ".2f", "s"),
+                ratio("collect-fastest"),
+                _fmt(g("discover-cold"), ".3f", "s"),
+                ratio("discover-cold"),
+                _fmt(g("discover-warm"), ".3f", "s"),
+                ratio("discover-warm"),
+                _fmt(g("startup"), ".2f", "s"),
             ]
         )
     for table in (rows, crows):
@@ -484,7 +509,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument(
         "--modes",
-        default="startup,plain,xdist,fastest,collect,discover-cold,discover-warm",
+        default="startup,plain,xdist,fastest,collect,collect-fastest,discover-cold,discover-warm",
         help="comma-separated modes to time (default: all)",
     )
     parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds (default 3)")

@@ -77,7 +77,7 @@ def discover_main(args: argparse.Namespace) -> int:
         json.dump(_as_json(inventory), sys.stdout, indent=1)
         sys.stdout.write("\n")
         return 0
-    out = []
+    out: list[str] = []
     for info in inventory.test_files():
         relpath = inventory.relpath(info.path)
         if info.static_exact:

@@ -192,7 +192,7 @@ class Controller:
             hook.pytest_deselected(items=[_DeselectedItem(nodeid) for nodeid in deselected])
         session.testscollected = total_items
         if self.config.option.collectonly:
-            session.items = self._collected_items(collected)  # type: ignore[assignment]
+            session.items = self._collected_items(collected)
         hook.pytest_collection_finish(session=session)
         return True
 
@@ -250,7 +250,9 @@ class Controller:
             state = UnitState(unit.path, unit.relpath, self.file_nodeids.get(unit.path, []))
             self._add_unit(handles[f"gw{unit.worker}"], unit.cost, state, None)
         for handle, path in self.extra_units:
-            relpath = self.file_nodeids[path][0].split("::", 1)[0] if self.file_nodeids[path] else path
+            relpath = (
+                self.file_nodeids[path][0].split("::", 1)[0] if self.file_nodeids[path] else path
+            )
             self._add_unit(handle, 0.0, UnitState(path, relpath, self.file_nodeids[path]), None)
         try:
             self.dispatcher.run()
@@ -324,7 +326,7 @@ class Controller:
             hook.pytest_warning_recorded.call_historic(kwargs=report.warning_from_data(data))
         path = nodeid.split("::", 1)[0]
         for data in message["reports"]:
-            rep = report.decode(self.config, data, nodeid, location)  # type: ignore[arg-type]
+            rep = report.decode(self.config, data, nodeid, location)
             hook.pytest_runtest_logreport(report=rep)
         hook.pytest_runtest_logfinish(nodeid=nodeid, location=location)
         for state in self.states_by_relpath.get(path, ()):

@@ -99,9 +99,7 @@ class Settings:
         from . import __version__
 
         # A plain string, compared for equality: no hashlib to import.
-        return repr(
-            (__version__, grammar_version, self.python_classes, self.python_functions)
-        )
+        return repr((__version__, grammar_version, self.python_classes, self.python_functions))
 
 
 class Item:
@@ -185,7 +183,7 @@ def grammar_version() -> str:
     run cannot afford.
     """
     try:
-        import tree_sitter_python._binding as binding
+        import tree_sitter_python._binding as binding  # type: ignore[import-not-found]
 
         st = os.stat(binding.__file__)
         return f"{st.st_size}:{st.st_mtime_ns}"
@@ -378,13 +376,12 @@ def _apply_conftests(inventory: Inventory) -> Inventory:
             # A conftest that cannot be read statically may do anything.
             subtree_reasons[directory] = f"{inventory.relpath(info.path)}: {info.reason}"
         elif info.hooks & SUBTREE_HOOKS:
-            subtree_reasons[directory] = (
-                f"{inventory.relpath(info.path)} changes collection ({_hook_names(info.hooks & SUBTREE_HOOKS)})"
-            )
+            names = _hook_names(info.hooks & SUBTREE_HOOKS)
+            relpath = inventory.relpath(info.path)
+            subtree_reasons[directory] = f"{relpath} changes collection ({names})"
         if info.hooks & ITEM_HOOKS:
-            item_dirs[directory] = (
-                f"{inventory.relpath(info.path)} changes items ({_hook_names(info.hooks & ITEM_HOOKS)})"
-            )
+            names = _hook_names(info.hooks & ITEM_HOOKS)
+            item_dirs[directory] = f"{inventory.relpath(info.path)} changes items ({names})"
     # Keep only the outermost subtree of nested ones.
     outermost = {
         d: why

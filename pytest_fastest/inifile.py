@@ -28,7 +28,17 @@ DEFAULTS: dict[str, list[str]] = {
     "python_files": ["test_*.py", "*_test.py"],
     "python_classes": ["Test"],
     "python_functions": ["test"],
-    "norecursedirs": ["*.egg", ".*", "_darcs", "build", "CVS", "dist", "node_modules", "venv", "{arch}"],
+    "norecursedirs": [
+        "*.egg",
+        ".*",
+        "_darcs",
+        "build",
+        "CVS",
+        "dist",
+        "node_modules",
+        "venv",
+        "{arch}",
+    ],
     "testpaths": [],
     "addopts": [],
 }

@@ -63,7 +63,9 @@ def estimate(n_items: int | None) -> float:
     return FILE_COST + ITEM_COST * n_items
 
 
-def choose_workers(total_cost: float, n_units: int, requested: int | str, cpus: int) -> tuple[int, str]:
+def choose_workers(
+    total_cost: float, n_units: int, requested: int | str, cpus: int
+) -> tuple[int, str]:
     """Worker count and the reason: explicit, or the largest count that pays."""
     if requested != "auto":
         count = int(requested)

@@ -21,6 +21,7 @@ from typing import Any
 
 import pytest
 
+
 def _skip_assertion_rewriting() -> None:
     """Import our own modules as plain modules.
 

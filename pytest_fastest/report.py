@@ -72,12 +72,13 @@ def decode(
     # JSON has no tuples; pytest checks for them (a skip's longrepr is a
     # (path, lineno, reason) tuple, a location is a tuple).
     if isinstance(rep.longrepr, list):
-        rep.longrepr = tuple(rep.longrepr)  # type: ignore[assignment]
-    if isinstance(getattr(rep, "location", None), list):
-        rep.location = tuple(rep.location)  # type: ignore[union-attr]
-    rep.sections = [tuple(section) for section in rep.sections]  # type: ignore[misc]
+        rep.longrepr = tuple(rep.longrepr)
+    rep.sections = [(str(name), str(text)) for name, text in rep.sections]
     if isinstance(rep, pytest.TestReport):
-        rep.user_properties = [tuple(p) for p in rep.user_properties]
+        if isinstance(rep.location, list):
+            as_tuple: Any = tuple(rep.location)
+            rep.location = as_tuple
+        rep.user_properties = [(str(name), value) for name, value in rep.user_properties]
     return rep
 
 

@@ -53,7 +53,7 @@ class Channel:
     def has_buffered_frame(self) -> bool:
         if len(self._buffer) < 4:
             return False
-        (length,) = _HEADER.unpack_from(self._buffer)
+        length: int = _HEADER.unpack_from(self._buffer)[0]
         return len(self._buffer) >= 4 + length
 
     def receive(self) -> tuple[bytes, bytes]:

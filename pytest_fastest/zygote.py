@@ -81,7 +81,9 @@ class Zygote:
         """Ask for a new worker; returns (controller's end of its channel, pid)."""
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         try:
-            socket.send_fds(self.sock, [json.dumps({"op": "spawn", **spec}).encode()], [theirs.fileno()])
+            socket.send_fds(
+                self.sock, [json.dumps({"op": "spawn", **spec}).encode()], [theirs.fileno()]
+            )
         finally:
             theirs.close()
         while True:
@@ -154,12 +156,12 @@ def _serve(sock: socket.socket) -> WorkerStart:
         while True:
             _reap(sock, children)
             try:
-                readable, _, _ = select.select([sock, wake_read], [], [])
+                readable, _, _ = select.select([sock.fileno(), wake_read], [], [])
             except InterruptedError:
                 continue
             if wake_read in readable:
                 os.read(wake_read, 512)
-            if sock not in readable:
+            if sock.fileno() not in readable:
                 continue
             data, fds, _, _ = socket.recv_fds(sock, _MAX_MESSAGE, 1)
             if not data:

@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-RECORDER = '''
+RECORDER = """
 import json, os
 
 _records = []
@@ -36,7 +36,7 @@ def pytest_unconfigure(config):
     if path:
         with open(path, "w") as f:
             json.dump(_records, f)
-'''
+"""
 
 _SUMMARY = re.compile(r"^=+ (.*) in [\d.]+s")
 

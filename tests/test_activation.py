@@ -84,8 +84,11 @@ class TestActivation:
 
     def test_dash_p_no_fastest_disables_even_with_addopts(self, pytester: pytest.Pytester) -> None:
         (pytester.path / "pytest.ini").write_text("[pytest]\naddopts = -p fastest\n")
-        pytester.makeconftest(PROBE_CONFTEST.replace(
-            "from pytest_fastest.activation import is_active", "is_active = lambda c: False"))
+        pytester.makeconftest(
+            PROBE_CONFTEST.replace(
+                "from pytest_fastest.activation import is_active", "is_active = lambda c: False"
+            )
+        )
         pytester.makepyfile(test_suite=SUITE)
         result = pytester.runpytest_subprocess("-p", "no:fastest")
         assert (pytester.path / "probe.txt").read_text() == "active=False core=False"

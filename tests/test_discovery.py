@@ -52,8 +52,6 @@ def walker_files(document: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return {f["file"]: f for f in document["files"] if f["kind"] in ("test-module", "explicit")}
 
 
-
-
 def collected_ids(pytester: pytest.Pytester, *args: str) -> dict[str, list[str]]:
     """Node ids of `pytest --collect-only -q ARGS`, grouped by file, in order."""
     result = pytester.runpytest_subprocess("--collect-only", "-q", "-p", "no:cacheprovider", *args)
@@ -90,8 +88,14 @@ def collected_modules(pytester: pytest.Pytester, *args: str) -> set[str]:
     os.environ["FASTEST_MODULES"] = str(record)
     try:
         result = pytester.runpytest_subprocess(
-            "--collect-only", "-q", "-p", "no:cacheprovider", "-p", "fastest_module_recorder",
-            "--ignore=fastest_module_recorder.py", *args,
+            "--collect-only",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "-p",
+            "fastest_module_recorder",
+            "--ignore=fastest_module_recorder.py",
+            *args,
         )
     finally:
         del os.environ["FASTEST_MODULES"]
@@ -102,8 +106,14 @@ def collected_modules(pytester: pytest.Pytester, *args: str) -> set[str]:
 def planned_units(pytester: pytest.Pytester, *args: str) -> list[str]:
     """The units `pytest -p fastest --fastest-explain --fastest-workers=2` plans."""
     result = pytester.runpytest_subprocess(
-        "-p", "fastest", "--fastest-explain", "--fastest-workers=2", "-p", "no:cacheprovider",
-        "--ignore=fastest_module_recorder.py", *args,
+        "-p",
+        "fastest",
+        "--fastest-explain",
+        "--fastest-workers=2",
+        "-p",
+        "no:cacheprovider",
+        "--ignore=fastest_module_recorder.py",
+        *args,
     )
     if any(line.startswith("fastest: in-process:") for line in result.outlines):
         return ["."]  # pytest's own collection of the whole run
@@ -439,7 +449,9 @@ class TestNodeIds:
         files = walker_files(discover_json(suite))
         result = subprocess.run(
             [sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider"],
-            cwd=suite, capture_output=True, text=True,
+            cwd=suite,
+            capture_output=True,
+            text=True,
         )
         real = sorted(line for line in result.stdout.splitlines() if "::" in line)
         assert len(files) == 100
@@ -451,7 +463,10 @@ class TestNodeIds:
         write_tree(pytester.path, SHAPES)
         proc = subprocess.run(
             [sys.executable, "-X", "importtime", "-m", "pytest_fastest", "discover", "--no-cache"],
-            cwd=pytester.path, capture_output=True, text=True, timeout=60,
+            cwd=pytester.path,
+            capture_output=True,
+            text=True,
+            timeout=60,
         )
         assert proc.returncode == 0
         imported = {
@@ -900,8 +915,17 @@ def test_networkx_static_exact_files_have_pytests_node_ids(
     files = walker_files(json.loads(proc.stdout))
     static = sorted(name for name, f in files.items() if f["verdict"] == "static-exact")
     result = subprocess.run(
-        [sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider",
-         "-rs", *static],
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "--collect-only",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "-rs",
+            *static,
+        ],
         cwd=site,
         capture_output=True,
         text=True,
@@ -920,8 +944,7 @@ def test_networkx_static_exact_files_have_pytests_node_ids(
     differences = [
         name
         for name in static
-        if name not in skipped
-        and [t["nodeid"] for t in files[name]["tests"]] != real.get(name, [])
+        if name not in skipped and [t["nodeid"] for t in files[name]["tests"]] != real.get(name, [])
     ]
     with capsys.disabled():
         print(

@@ -10,7 +10,6 @@ import re
 from typing import Any
 
 import pytest
-
 from equivalence import assert_same, run_both
 
 # Lines whose text holds a duration ("collected ... in 0.12s").
@@ -157,9 +156,8 @@ class TestOutcomes:
             """
         )
         for index in range(4):
-            pytester.makepyfile(
-                **{f"test_s{index}": "def test_uses(session_resource):\n    assert session_resource\n"}
-            )
+            body = "def test_uses(session_resource):\n    assert session_resource\n"
+            pytester.makepyfile(**{f"test_s{index}": body})
         plain, fast = run_both(pytester)
         assert_same(plain, fast)
 
@@ -180,8 +178,9 @@ class TestControl:
         plain, fast = run_both(pytester, "-x")
         assert fast.result.ret == plain.result.ret == 1
         # Every outcome reported is the one serial pytest gives that test.
-        expected = {nodeid: outcome for (nodeid, _), outcome in
-                    run_both(pytester)[0].outcomes.items()}
+        expected = {
+            nodeid: outcome for (nodeid, _), outcome in run_both(pytester)[0].outcomes.items()
+        }
         for (nodeid, when), outcome in fast.outcomes.items():
             if when == "call":
                 assert outcome[0] == ("failed" if nodeid.endswith("test_a") else "passed")
@@ -231,13 +230,9 @@ class TestReporting:
         import json
 
         run_both(mixed)  # the second (fastest) run writes the cache last
-        fast_cache = json.loads(
-            (mixed.path / ".pytest_cache/v/cache/lastfailed").read_text()
-        )
+        fast_cache = json.loads((mixed.path / ".pytest_cache/v/cache/lastfailed").read_text())
         mixed.runpytest_subprocess("-p", "no:fastest")
-        plain_cache = json.loads(
-            (mixed.path / ".pytest_cache/v/cache/lastfailed").read_text()
-        )
+        plain_cache = json.loads((mixed.path / ".pytest_cache/v/cache/lastfailed").read_text())
         assert fast_cache == plain_cache
 
     def test_durations_lists_tests(self, mixed: pytest.Pytester) -> None:

@@ -22,9 +22,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 import equivalence
+import pytest
 from equivalence import Run, assert_same, run_both
 
 # Each worker records its pid; tests may record more (forked children).
@@ -358,9 +357,7 @@ class TestHang:
         fast.result.stdout.fnmatch_lines(["*Timeout*"])
         assert_nothing_left(suite)
 
-    def test_pytest_timeout_thread_method_is_a_worker_crash(
-        self, suite: pytest.Pytester
-    ) -> None:
+    def test_pytest_timeout_thread_method_is_a_worker_crash(self, suite: pytest.Pytester) -> None:
         """Guards: pytest-timeout's thread method ends the process (os._exit(1));
         plain pytest dies with it, a worker's death fails only that test."""
         pytest.importorskip("pytest_timeout")
@@ -594,13 +591,17 @@ class TestDiscoveryCache:
         args = [sys.executable, "-m", "pytest", "-p", "fastest", "--fastest-workers=2"]
         procs = [
             subprocess.Popen(
-                args, cwd=suite.path, env=env, stdout=subprocess.PIPE,
-                stderr=subprocess.STDOUT, text=True,
+                args,
+                cwd=suite.path,
+                env=env,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                text=True,
             )
             for _ in range(3)
         ]
         outs = [proc.communicate(timeout=60)[0] for proc in procs]
-        for proc, out in zip(procs, outs):
+        for proc, out in zip(procs, outs, strict=True):
             assert proc.returncode == plain.result.ret, out
             assert plain.summary in out
         json.loads((suite.path / CACHE).read_text())
@@ -674,7 +675,11 @@ class TestLimits:
             started = time.monotonic()
             proc = subprocess.run(
                 [sys.executable, "-m", "pytest_fastest", "discover", "tree"],
-                cwd=pytester.path, env=env, capture_output=True, text=True, timeout=600,
+                cwd=pytester.path,
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=600,
             )
             elapsed = time.monotonic() - started
             assert proc.returncode == 0, proc.stderr

@@ -52,7 +52,9 @@ def make_tree(root: Path) -> None:
             "    @pytest.mark.parametrize('y', range(3))\n"
             "    def test_dynamic(self, y):\n        pass\n"
         )
-    (root / "conftest.py").write_text("import pytest\n\n@pytest.fixture\ndef thing():\n    return 1\n")
+    (root / "conftest.py").write_text(
+        "import pytest\n\n@pytest.fixture\ndef thing():\n    return 1\n"
+    )
 
 
 def settings_for(root: Path) -> Any:

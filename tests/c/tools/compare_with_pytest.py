@@ -12,6 +12,7 @@ sets pytest's name patterns for that file (and the extractor's).
 features (and some unsupported ones) and checks them the same way.
 Prints one line per mismatch and a summary; exit status 1 on any mismatch.
 """
+
 from __future__ import annotations
 
 import json
@@ -23,7 +24,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-PROBE = '''
+PROBE = """
 import json, os
 def pytest_collection_finish(session):
     out = []
@@ -31,7 +32,7 @@ def pytest_collection_finish(session):
         out.append([item.nodeid, item.location[1] + 1, sorted({m.name for m in item.iter_markers()})])
     with open(os.environ["FST_PROBE_OUT"], "w") as f:
         json.dump(out, f)
-'''
+"""
 
 
 def config_of(path: Path) -> dict[str, list[str]]:
@@ -46,11 +47,30 @@ def config_of(path: Path) -> dict[str, list[str]]:
 
 def run_pytest(workdir: Path, files: list[str], config: dict[str, list[str]]) -> dict[str, list]:
     out = workdir / "probe.json"
-    env = dict(os.environ, FST_PROBE_OUT=str(out), PYTHONPATH=str(workdir / "_probe"),
-               PYTHONDONTWRITEBYTECODE="1")
-    args = [sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider",
-            "-p", "fst_probe", "--continue-on-collection-errors", "-c", str(workdir / "pytest.ini"),
-            "--rootdir", str(workdir / "files"), "-W", "ignore::pytest.PytestCollectionWarning"]
+    env = dict(
+        os.environ,
+        FST_PROBE_OUT=str(out),
+        PYTHONPATH=str(workdir / "_probe"),
+        PYTHONDONTWRITEBYTECODE="1",
+    )
+    args = [
+        sys.executable,
+        "-m",
+        "pytest",
+        "--collect-only",
+        "-q",
+        "-p",
+        "no:cacheprovider",
+        "-p",
+        "fst_probe",
+        "--continue-on-collection-errors",
+        "-c",
+        str(workdir / "pytest.ini"),
+        "--rootdir",
+        str(workdir / "files"),
+        "-W",
+        "ignore::pytest.PytestCollectionWarning",
+    ]
     for key, values in config.items():
         args += ["-o", f"{key}={' '.join(values)}"]
     if out.exists():
@@ -59,17 +79,23 @@ def run_pytest(workdir: Path, files: list[str], config: dict[str, list[str]]) ->
     per_file: dict[str, list] = {f: [] for f in files}
     if out.exists():
         for nodeid, line, markers in json.loads(out.read_text()):
-            per_file.setdefault(nodeid.split("::", 1)[0], []).append((nodeid.split("::", 1)[1], line, markers))
+            per_file.setdefault(nodeid.split("::", 1)[0], []).append(
+                (nodeid.split("::", 1)[1], line, markers)
+            )
     return per_file
 
 
-def run_dump(dump: str, workdir: Path, files: list[str], config: dict[str, list[str]]) -> dict[str, dict]:
+def run_dump(
+    dump: str, workdir: Path, files: list[str], config: dict[str, list[str]]
+) -> dict[str, dict]:
     args = [dump]
     for value in config["python_functions"]:
         args += ["--functions", value]
     for value in config["python_classes"]:
         args += ["--classes", value]
-    result = subprocess.run(args + files, cwd=workdir / "files", capture_output=True, text=True, errors="replace")
+    result = subprocess.run(
+        args + files, cwd=workdir / "files", capture_output=True, text=True, errors="replace"
+    )
     per_file: dict[str, dict] = {}
     current = None
     for line in result.stdout.splitlines():
@@ -80,21 +106,43 @@ def run_dump(dump: str, workdir: Path, files: list[str], config: dict[str, list[
             current["verdict"] = rest
         elif kind == "item":
             name, lineno, markers = (rest.rsplit(" ", 2) + ["", ""])[:3]
-            current["items"].append((name, int(lineno), sorted(set(filter(None, markers.split(","))))))
+            current["items"].append(
+                (name, int(lineno), sorted(set(filter(None, markers.split(",")))))
+            )
     return per_file
 
 
 # ---------------------------------------------------------------- generator
+
 
 def gen_value(r: random.Random) -> str:
     kind = r.randrange(14)
     if kind == 0:
         return str(r.randint(-1000, 10**6))
     if kind == 1:
-        return repr(r.choice([0.5, 1.0, 1e16, 1e-5, 2.5e-7, 123456.789, 1e22, 0.1, 3.0e300, 7e-300]))
+        return repr(
+            r.choice([0.5, 1.0, 1e16, 1e-5, 2.5e-7, 123456.789, 1e22, 0.1, 3.0e300, 7e-300])
+        )
     if kind == 2:
-        return r.choice(['"abc"', "'x y'", '"é"', '"\\t\\n"', '"a\\\\b"', '"\\x00\\x7f"', '"日本"', '"\\U0001F600"',
-                         'r"\\d+"', '"""tri"""', '"a" "b"', '"%s"' % ("z" * 101), '"%s"' % ("z" * 100), '""', '"1"'])
+        return r.choice(
+            [
+                '"abc"',
+                "'x y'",
+                '"é"',
+                '"\\t\\n"',
+                '"a\\\\b"',
+                '"\\x00\\x7f"',
+                '"日本"',
+                '"\\U0001F600"',
+                'r"\\d+"',
+                '"""tri"""',
+                '"a" "b"',
+                '"%s"' % ("z" * 101),
+                '"%s"' % ("z" * 100),
+                '""',
+                '"1"',
+            ]
+        )
     if kind == 3:
         return r.choice(['b"abc"', 'b"\\xff\\x00"', "b'\\\\'", 'rb"\\n"', 'b""'])
     if kind == 4:
@@ -102,7 +150,9 @@ def gen_value(r: random.Random) -> str:
     if kind == 5:
         return r.choice(["(1, 2)", "[1]", "{}", "{'a': 1}", "{1, 2}", "[x for x in range(2)]"])
     if kind == 6:
-        return r.choice(["0x1F", "0o17", "0b101", "1_000", "-0", "-1.5", "+3", "-0.0", "1j", "2.5j", "0"])
+        return r.choice(
+            ["0x1F", "0o17", "0b101", "1_000", "-0", "-1.5", "+3", "-0.0", "1j", "2.5j", "0"]
+        )
     if kind == 7:
         return "lambda: 1"
     return str(r.randint(0, 5))
@@ -146,7 +196,9 @@ def gen_parametrize(r: random.Random, names: list[str], used: set[str]) -> str:
             sets.append("(%s)" % ", ".join(vals) if len(vals) > 1 else "(%s,)" % vals[0])
     ids = ""
     if n_sets and r.random() < 0.2:
-        ids = ", ids=[%s]" % ", ".join(r.choice(['"i"', '"j"', "None", "1", "'k'"]) for _ in range(n_sets))
+        ids = ", ids=[%s]" % ", ".join(
+            r.choice(['"i"', '"j"', "None", "1", "'k'"]) for _ in range(n_sets)
+        )
     return "@pytest.mark.parametrize(%s, [%s]%s)\n" % (argspec, ", ".join(sets), ids)
 
 
@@ -159,7 +211,11 @@ def gen_function(r: random.Random, name: str, method: bool, class_params: list[s
         if d:
             decorators.append(d)
     if r.random() < 0.3:
-        decorators.insert(r.randrange(len(decorators) + 1), "@pytest.mark.%s\n" % r.choice(["slow", "fast", "skipif(False, reason='x')", "usefixtures('tmp_path')"]))
+        decorators.insert(
+            r.randrange(len(decorators) + 1),
+            "@pytest.mark.%s\n"
+            % r.choice(["slow", "fast", "skipif(False, reason='x')", "usefixtures('tmp_path')"]),
+        )
     if r.random() < 0.05:
         decorators.append("@pytest.fixture\n")
     if r.random() < 0.03:
@@ -211,8 +267,16 @@ def gen_class(r: random.Random, name: str, bases: list[str], depth: int) -> str:
 def gen_module(r: random.Random) -> str:
     parts = ["import pytest\n\n\ndef some_decorator(f):\n    return f\n"]
     if r.random() < 0.15:
-        parts.append("pytestmark = %s\n" % r.choice(["pytest.mark.mod", "[pytest.mark.mod, pytest.mark.other]",
-                                                     "pytest.mark.parametrize('z', [1, 2])"]))
+        parts.append(
+            "pytestmark = %s\n"
+            % r.choice(
+                [
+                    "pytest.mark.mod",
+                    "[pytest.mark.mod, pytest.mark.other]",
+                    "pytest.mark.parametrize('z', [1, 2])",
+                ]
+            )
+        )
     classes: list[str] = []
     for i in range(r.randint(1, 7)):
         kind = r.random()
@@ -267,8 +331,10 @@ def main() -> int:
         for i in range(generate):
             name = "test_gen_%04d.py" % i
             (workdir / "files" / name).write_text(gen_module(r))
-            groups.setdefault(json.dumps(config_of(workdir / "files" / name), sort_keys=True),
-                              (config_of(workdir / "files" / name), []))[1].append(name)
+            groups.setdefault(
+                json.dumps(config_of(workdir / "files" / name), sort_keys=True),
+                (config_of(workdir / "files" / name), []),
+            )[1].append(name)
         exact = needs = mismatches = items = 0
         for config, names in groups.values():
             expected = run_pytest(workdir, names, config)
@@ -287,7 +353,9 @@ def main() -> int:
                 items += len(theirs)
                 if [i[0] for i in mine["items"]] != [i[0] for i in theirs]:
                     mismatches += 1
-                    print(f"MISMATCH ids {name}\n  ours:   {[i[0] for i in mine['items']]}\n  pytest: {[i[0] for i in theirs]}")
+                    print(
+                        f"MISMATCH ids {name}\n  ours:   {[i[0] for i in mine['items']]}\n  pytest: {[i[0] for i in theirs]}"
+                    )
                     if generate and len(names) > 0:
                         keep = Path(tempfile.gettempdir()) / ("fst-mismatch-" + name)
                         shutil.copyfile(workdir / "files" / name, keep)
@@ -296,10 +364,14 @@ def main() -> int:
                 for a, b in zip(mine["items"], theirs):
                     if a[1] != b[1] or a[2] != b[2]:
                         mismatches += 1
-                        print(f"MISMATCH line/markers {name}::{a[0]}: ours {a[1]} {a[2]}, pytest {b[1]} {b[2]}")
+                        print(
+                            f"MISMATCH line/markers {name}::{a[0]}: ours {a[1]} {a[2]}, pytest {b[1]} {b[2]}"
+                        )
                         break
-        print(f"files: {exact + needs} (static-exact {exact}, needs-import {needs}); "
-              f"items checked: {items}; mismatches: {mismatches}")
+        print(
+            f"files: {exact + needs} (static-exact {exact}, needs-import {needs}); "
+            f"items checked: {items}; mismatches: {mismatches}"
+        )
         return 1 if mismatches else 0
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
