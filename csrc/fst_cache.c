@@ -128,8 +128,8 @@ static int fst_cache__info_copy(fst_file_info *dst, const fst_file_info *src) {
   dst->n_imports = src->n_imports;
   if (fst_cache__copy_strings(src->imports, src->n_imports, &dst->imports) != 0) goto nomem;
   dst->n_collect_ignore = src->n_collect_ignore;
-  if (fst_cache__copy_strings(src->collect_ignore, src->n_collect_ignore,
-                              &dst->collect_ignore) != 0)
+  if (fst_cache__copy_strings(src->collect_ignore, src->n_collect_ignore, &dst->collect_ignore) !=
+      0)
     goto nomem;
   dst->n_collect_ignore_glob = src->n_collect_ignore_glob;
   if (fst_cache__copy_strings(src->collect_ignore_glob, src->n_collect_ignore_glob,
@@ -370,8 +370,8 @@ static int fst_cache__read_entry(const cJSON *object, fst_cache__entry *entry,
     goto invalid;
   entry->info.verdict = number ? FST_VERDICT_NEEDS_IMPORT : FST_VERDICT_STATIC_EXACT;
   field = "hooks";
-  if (fst_cache__read_uint(cJSON_GetObjectItemCaseSensitive(object, field), UINT32_MAX,
-                           &number) != 0)
+  if (fst_cache__read_uint(cJSON_GetObjectItemCaseSensitive(object, field), UINT32_MAX, &number) !=
+      0)
     goto invalid;
   entry->info.hooks = (uint32_t)number;
   field = "reason";
@@ -393,9 +393,9 @@ static int fst_cache__read_entry(const cJSON *object, fst_cache__entry *entry,
                                    &entry->info.collect_ignore, &entry->info.n_collect_ignore);
   if (status != 0) goto failed;
   field = "collect_ignore_glob";
-  status = fst_cache__read_strings(cJSON_GetObjectItemCaseSensitive(object, field),
-                                   &entry->info.collect_ignore_glob,
-                                   &entry->info.n_collect_ignore_glob);
+  status =
+      fst_cache__read_strings(cJSON_GetObjectItemCaseSensitive(object, field),
+                              &entry->info.collect_ignore_glob, &entry->info.n_collect_ignore_glob);
   if (status != 0) goto failed;
   return 0;
 failed:
@@ -410,12 +410,11 @@ static int fst_cache__is_json_space(char c) {
 }
 
 /* Parse `data` into the (empty) cache.  On failure the cache is emptied. */
-static int fst_cache__parse(fst_cache *self, const char *data, size_t length,
-                            fst_cache__why *why) {
+static int fst_cache__parse(fst_cache *self, const char *data, size_t length, fst_cache__why *why) {
   if (length == 0) return fst_cache__reject(why, FST_CACHE_EINVALID, "the file is empty");
   if (length > FST_CACHE_MAX_BYTES)
-    return fst_cache__reject(why, FST_CACHE_EINVALID, "%zu bytes is too large (limit %u)",
-                             length, FST_CACHE_MAX_BYTES);
+    return fst_cache__reject(why, FST_CACHE_EINVALID, "%zu bytes is too large (limit %u)", length,
+                             FST_CACHE_MAX_BYTES);
   const char *end = NULL;
   cJSON *root = cJSON_ParseWithLengthOpts(data, length, &end, 0);
   if (!root) {
@@ -440,11 +439,13 @@ static int fst_cache__parse(fst_cache *self, const char *data, size_t length,
     goto done;
   }
   uint64_t schema;
-  if (fst_cache__read_uint(cJSON_GetObjectItemCaseSensitive(root, "schema"), UINT32_MAX,
-                           &schema) != 0 ||
+  if (fst_cache__read_uint(cJSON_GetObjectItemCaseSensitive(root, "schema"), UINT32_MAX, &schema) !=
+          0 ||
       schema != FST_CACHE_SCHEMA) {
-    status = fst_cache__reject(why, FST_CACHE_EFOREIGN, "another schema than %d (another version "
-                               "of the plugin)", FST_CACHE_SCHEMA);
+    status = fst_cache__reject(why, FST_CACHE_EFOREIGN,
+                               "another schema than %d (another version "
+                               "of the plugin)",
+                               FST_CACHE_SCHEMA);
     goto done;
   }
   const cJSON *fingerprint = cJSON_GetObjectItemCaseSensitive(root, "fingerprint");
@@ -554,8 +555,7 @@ static void fst_cache__append_int(fst_cache__buffer *buffer, int64_t value) {
   fst_cache__append(buffer, text, (size_t)n);
 }
 
-static void fst_cache__append_strings(fst_cache__buffer *buffer, char *const *strings,
-                                      size_t n) {
+static void fst_cache__append_strings(fst_cache__buffer *buffer, char *const *strings, size_t n) {
   fst_cache__append(buffer, "[", 1);
   for (size_t i = 0; i < n; i++) {
     if (i) fst_cache__append(buffer, ",", 1);
@@ -781,8 +781,7 @@ int fst_cache_load_bytes(fst_cache *self, const char *data, size_t length, char 
 
 /* Read the file at `path` into a new buffer.  Returns 0 with the bytes, 1
  * when there is no file, or a negative status with `why`. */
-static int fst_cache__read_file(const char *path, char **out, size_t *length,
-                                fst_cache__why *why) {
+static int fst_cache__read_file(const char *path, char **out, size_t *length, fst_cache__why *why) {
   char text[128];
   /* O_NONBLOCK: opening a FIFO planted at the path must not hang the run. */
   int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);

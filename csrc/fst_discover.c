@@ -81,7 +81,8 @@ static void fst_discover__state_delete(void *ctx_, void *state_) {
 /* Read the open file `fd` whole into state->buf, at most `max` bytes.
  * Returns the length, -2 when the file is larger than `max`, -1 when out of
  * memory, or -3 with errno set when read() fails. */
-static int64_t fst_discover__read(fst_discover__state *state, int fd, int64_t expected, int64_t max) {
+static int64_t fst_discover__read(fst_discover__state *state, int fd, int64_t expected,
+                                  int64_t max) {
   size_t len = 0;
   /* One byte more than expected: a read that fills it means the file grew. */
   size_t want = (size_t)(expected < max ? expected : max) + 1;
@@ -135,7 +136,8 @@ static int fst_discover__task(void *ctx_, void *state_, size_t index) {
   int read_errno = errno;
   close(fd);
   if (len == -1) return -1;
-  if (len == -2) return fst_discover__needs_import(&file->info, "file too large (grew while read)", 0);
+  if (len == -2)
+    return fst_discover__needs_import(&file->info, "file too large (grew while read)", 0);
   if (len == -3) {
     file->error = read_errno;
     return fst_discover__needs_import(&file->info, "cannot read file", read_errno);
@@ -147,10 +149,9 @@ static int fst_discover__task(void *ctx_, void *state_, size_t index) {
 /* The reason given to an entry that is not a file to parse. */
 static int fst_discover__pass_through(fst_discover_file *file) {
   if (file->kind == FST_WALK_ERROR) {
-    return fst_discover__needs_import(&file->info,
-                                      file->error == ELOOP ? "directory symlink cycle"
-                                                           : "cannot read directory",
-                                      file->error == ELOOP ? 0 : file->error);
+    return fst_discover__needs_import(
+        &file->info, file->error == ELOOP ? "directory symlink cycle" : "cannot read directory",
+        file->error == ELOOP ? 0 : file->error);
   }
   if (file->kind == FST_WALK_OTHER_FILE) {
     return fst_discover__needs_import(&file->info, "not a Python test module", 0);
@@ -167,8 +168,8 @@ int fst_discover(const fst_discover_config *config, const char *const *roots, si
 
   fst_discover__ctx ctx = {0};
   ctx.config = config;
-  ctx.max_file_size = config->max_file_size > 0 ? config->max_file_size
-                                                : FST_DISCOVER_DEFAULT_MAX_FILE_SIZE;
+  ctx.max_file_size =
+      config->max_file_size > 0 ? config->max_file_size : FST_DISCOVER_DEFAULT_MAX_FILE_SIZE;
   atomic_init(&ctx.bytes, 0);
   int rc = -1;
 
@@ -202,8 +203,8 @@ int fst_discover(const fst_discover_config *config, const char *const *roots, si
       continue;
     }
     if (config->reuse) {
-      int reused = config->reuse(config->reuse_ctx, file->path, file->size, file->mtime_ns,
-                                 &file->info);
+      int reused =
+          config->reuse(config->reuse_ctx, file->path, file->size, file->mtime_ns, &file->info);
       if (reused < 0) goto done;
       if (reused == 1) {
         file->from_cache = 1;

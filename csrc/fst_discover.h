@@ -50,39 +50,39 @@
 /* Fill `out` (zeroed) from a cache and return 1, or return 0 when the cache
  * has no fresh entry for (path, size, mtime_ns), or a negative value when
  * out of memory. */
-typedef int (*fst_discover_reuse_fn)(void *ctx, const char *path, int64_t size,
-                                     int64_t mtime_ns, fst_file_info *out);
+typedef int (*fst_discover_reuse_fn)(void *ctx, const char *path, int64_t size, int64_t mtime_ns,
+                                     fst_file_info *out);
 
 typedef struct {
   const fst_walk_config *walk;
   const fst_extract_config *extract;
-  const TSLanguage *language;   /* checked with fst_grammar_check by the caller */
-  unsigned n_threads;           /* 0 means 1 */
-  int64_t max_file_size;        /* 0 means FST_DISCOVER_DEFAULT_MAX_FILE_SIZE */
-  fst_discover_reuse_fn reuse;  /* optional */
+  const TSLanguage *language;  /* checked with fst_grammar_check by the caller */
+  unsigned n_threads;          /* 0 means 1 */
+  int64_t max_file_size;       /* 0 means FST_DISCOVER_DEFAULT_MAX_FILE_SIZE */
+  fst_discover_reuse_fn reuse; /* optional */
   void *reuse_ctx;
 } fst_discover_config;
 
 typedef struct {
-  char *path;          /* absolute (see fst_walk_entry.path) */
+  char *path; /* absolute (see fst_walk_entry.path) */
   fst_walk_kind kind;
-  int error;           /* 0, or the errno of the walk or of reading the file */
+  int error; /* 0, or the errno of the walk or of reading the file */
   int64_t size;
   int64_t mtime_ns;
-  uint32_t root;       /* index into fst_discover_result.roots */
-  int from_cache;      /* 1 when `info` came from the reuse callback */
+  uint32_t root;  /* index into fst_discover_result.roots */
+  int from_cache; /* 1 when `info` came from the reuse callback */
   fst_file_info info;
 } fst_discover_file;
 
 typedef struct {
   fst_discover_file *files; /* in walk order */
   size_t n_files;
-  char **roots;             /* the roots, absolute and normalized */
+  char **roots; /* the roots, absolute and normalized */
   size_t n_roots;
-  size_t n_parsed;          /* files this call read (or tried to) and extracted */
-  size_t n_reused;          /* files answered by the cache */
+  size_t n_parsed; /* files this call read (or tried to) and extracted */
+  size_t n_reused; /* files answered by the cache */
   uint64_t bytes_parsed;
-  unsigned threads_used;    /* pool threads, the caller's included */
+  unsigned threads_used; /* pool threads, the caller's included */
 } fst_discover_result;
 
 /* Discover `roots` (as for fst_walk) into `out`, which must be zeroed or

@@ -92,8 +92,8 @@ typedef enum {
 } fst_dispatch__unit_state;
 
 typedef struct {
-  int home;         /* worker id or FST_DISPATCH_ANY */
-  int holder;       /* worker id while SENT */
+  int home;   /* worker id or FST_DISPATCH_ANY */
+  int holder; /* worker id while SENT */
   double cost;
   uint8_t *payload; /* owned; freed once sent */
   size_t size;
@@ -126,7 +126,7 @@ typedef struct {
 struct fst_dispatch_batch {
   fst_dispatch_event *events;
   size_t count, capacity;
-  size_t *blob;         /* per event: offset of its payload/units in arena, or SIZE_MAX */
+  size_t *blob; /* per event: offset of its payload/units in arena, or SIZE_MAX */
   fst_frame_buffer arena;
 };
 
@@ -388,8 +388,8 @@ static int fst_dispatch__send_unit(fst_dispatch *d, fst_dispatch__worker *w, int
   u->payload = NULL;
   w->held[w->n_held++] = id;
   d->n_queued--;
-  fst_dispatch_event event = {.kind = FST_DISPATCH_UNIT_SENT, .worker = w->id, .unit = id,
-                              .steal = steal};
+  fst_dispatch_event event = {
+      .kind = FST_DISPATCH_UNIT_SENT, .worker = w->id, .unit = id, .steal = steal};
   fst_dispatch__push(d, &event, NULL, 0, 0);
   d->wake_needed = 1;
   return 0;
@@ -452,7 +452,8 @@ static void fst_dispatch__schedule(fst_dispatch *d) {
 /* Frames from workers (I/O thread, under lock)                        */
 
 /* A 'D' frame: 0, or -1 when it does not name a unit `w` holds. */
-static int fst_dispatch__unit_done(fst_dispatch *d, fst_dispatch__worker *w, const fst_frame *frame) {
+static int fst_dispatch__unit_done(fst_dispatch *d, fst_dispatch__worker *w,
+                                   const fst_frame *frame) {
   cJSON *json = cJSON_ParseWithLengthOpts((const char *)frame->payload, frame->size, NULL, 0);
   if (!json) return -1;
   const cJSON *unit = cJSON_GetObjectItemCaseSensitive(json, "unit");
@@ -479,8 +480,10 @@ static void fst_dispatch__take_frames(fst_dispatch *d, fst_dispatch__worker *w) 
       fst_dispatch__fail(d, FST_DISPATCH_ERR_NOMEM);
       return;
     }
-    fst_dispatch_event event = {.kind = FST_DISPATCH_FRAME, .worker = w->id,
-                                .frame_type = frame.type, .payload_size = frame.size};
+    fst_dispatch_event event = {.kind = FST_DISPATCH_FRAME,
+                                .worker = w->id,
+                                .frame_type = frame.type,
+                                .payload_size = frame.size};
     fst_dispatch__push(d, &event, frame.payload, frame.size, 0);
     if (frame.type == FST_FRAME_DONE) {
       if (fst_dispatch__unit_done(d, w, &frame) != 0) {
@@ -490,8 +493,10 @@ static void fst_dispatch__take_frames(fst_dispatch *d, fst_dispatch__worker *w) 
       any_done = 1;
     }
   }
-  if (!w->lost && status < 0) fst_dispatch__lose(d, w, FST_DISPATCH_LOST_PROTOCOL, 0);
-  else if (any_done) fst_dispatch__schedule(d);
+  if (!w->lost && status < 0)
+    fst_dispatch__lose(d, w, FST_DISPATCH_LOST_PROTOCOL, 0);
+  else if (any_done)
+    fst_dispatch__schedule(d);
 }
 
 /* ------------------------------------------------------------------ */
@@ -503,7 +508,8 @@ static void fst_dispatch__flush(fst_dispatch *d, fst_dispatch__worker *w) {
   while (!w->lost && w->write_fd >= 0 && w->out_sent < w->out.size) {
     const uint8_t *p = w->out.data + w->out_sent;
     size_t n = w->out.size - w->out_sent;
-    ssize_t written = w->is_socket ? send(w->write_fd, p, n, MSG_NOSIGNAL) : write(w->write_fd, p, n);
+    ssize_t written =
+        w->is_socket ? send(w->write_fd, p, n, MSG_NOSIGNAL) : write(w->write_fd, p, n);
     if (written < 0) {
       if (errno == EINTR) continue;
       if (errno == EAGAIN || errno == EWOULDBLOCK) return;
@@ -633,8 +639,10 @@ static void *fst_dispatch__thread_main(void *arg) {
       } else if (!w->lost) {
         /* Frames first, so a worker's last words come before its loss. */
         fst_dispatch__take_frames(d, w);
-        if (result == 1) fst_dispatch__lose(d, w, FST_DISPATCH_LOST_EOF, 0);
-        else if (result < 0) fst_dispatch__lose(d, w, FST_DISPATCH_LOST_IO, -result);
+        if (result == 1)
+          fst_dispatch__lose(d, w, FST_DISPATCH_LOST_EOF, 0);
+        else if (result < 0)
+          fst_dispatch__lose(d, w, FST_DISPATCH_LOST_IO, -result);
       }
       fst_dispatch__unlock(d);
     }
@@ -811,8 +819,11 @@ int fst_dispatch_add_unit(fst_dispatch *self, int home_worker, double cost, cons
     status = FST_DISPATCH_ERR_NOMEM;
     goto error;
   }
-  self->units[id] = (fst_dispatch__unit){.home = home_worker, .holder = -1, .cost = cost,
-                                         .payload = copy, .size = size,
+  self->units[id] = (fst_dispatch__unit){.home = home_worker,
+                                         .holder = -1,
+                                         .cost = cost,
+                                         .payload = copy,
+                                         .size = size,
                                          .state = FST_DISPATCH__QUEUED};
   self->n_units++;
   self->n_queued++;
@@ -831,13 +842,18 @@ int fst_dispatch_send(fst_dispatch *self, int worker, char type, const void *pay
   fst_dispatch__lock(self);
   int status = 0;
   fst_dispatch__worker *w = fst_dispatch__worker_get(self, worker);
-  if (!w) status = FST_DISPATCH_ERR_INVALID;
-  else if (w->lost) status = FST_DISPATCH_ERR_GONE;
+  if (!w)
+    status = FST_DISPATCH_ERR_INVALID;
+  else if (w->lost)
+    status = FST_DISPATCH_ERR_GONE;
   else {
     status = fst_frame_encode(&w->out, type, payload, size);
-    if (status == FST_FRAME_ERR_TOO_LARGE) status = FST_DISPATCH_ERR_INVALID;
-    else if (status != 0) status = FST_DISPATCH_ERR_NOMEM;
-    else self->wake_needed = 1;
+    if (status == FST_FRAME_ERR_TOO_LARGE)
+      status = FST_DISPATCH_ERR_INVALID;
+    else if (status != 0)
+      status = FST_DISPATCH_ERR_NOMEM;
+    else
+      self->wake_needed = 1;
   }
   fst_dispatch__unlock(self);
   return status;
@@ -928,14 +944,17 @@ int fst_dispatch_wait(fst_dispatch *self, int timeout_ms, fst_dispatch_batch **o
   for (size_t i = 0; i < batch->count; i++) {
     if (batch->blob[i] == SIZE_MAX) continue;
     const uint8_t *blob = batch->arena.data + batch->blob[i];
-    if (batch->events[i].kind == FST_DISPATCH_FRAME) batch->events[i].payload = blob;
-    else batch->events[i].units = (const int *)(const void *)blob;
+    if (batch->events[i].kind == FST_DISPATCH_FRAME)
+      batch->events[i].payload = blob;
+    else
+      batch->events[i].units = (const int *)(const void *)blob;
   }
   *out = batch;
   return (int)batch->count;
 }
 
-const fst_dispatch_event *fst_dispatch_batch_events(const fst_dispatch_batch *batch, size_t *count) {
+const fst_dispatch_event *fst_dispatch_batch_events(const fst_dispatch_batch *batch,
+                                                    size_t *count) {
   *count = batch ? batch->count : 0;
   return batch ? batch->events : NULL;
 }

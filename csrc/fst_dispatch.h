@@ -122,9 +122,9 @@ typedef struct {
   /* WORKER_LOST */
   pid_t pid;
   fst_dispatch_lost_reason reason;
-  int status;         /* EXITED: the wait status given; IO: errno; else 0 */
-  int end_sent;       /* 1 when 'E' had been sent to it */
-  const int *units;   /* the units it held unfinished, in the order sent */
+  int status;       /* EXITED: the wait status given; IO: errno; else 0 */
+  int end_sent;     /* 1 when 'E' had been sent to it */
+  const int *units; /* the units it held unfinished, in the order sent */
   size_t n_units;
 } fst_dispatch_event;
 

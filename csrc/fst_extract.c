@@ -63,6 +63,7 @@
 /* ------------------------------------------------------------------ */
 /* Grammar symbols, looked up once per thread and language.            */
 
+// clang-format off: one X-macro table, laid out by hand.
 #define FST_EX__SYMBOLS(X)                                                        \
   X(module) X(function_definition) X(class_definition) X(decorated_definition)    \
   X(decorator) X(block) X(expression_statement) X(assignment)                     \
@@ -82,12 +83,13 @@
   X(dictionary_splat_pattern) X(delete_statement) X(interpolation)                \
   X(as_pattern) X(subscript) X(list_splat) X(dictionary_splat) X(ellipsis)        \
   X(type_alias_statement) X(global_statement) X(nonlocal_statement)
+// clang-format on
 
 enum {
 #define FST_EX__ENUM(name) FST_SYM_##name,
   FST_EX__SYMBOLS(FST_EX__ENUM)
 #undef FST_EX__ENUM
-  FST_SYM__COUNT
+      FST_SYM__COUNT
 };
 
 static const char *const fst_ex__symbol_names[FST_SYM__COUNT] = {
@@ -116,7 +118,10 @@ enum {
   FST_FIELD__COUNT
 };
 
-static const char *const fst_ex__field_names[FST_FIELD__COUNT] = {"alias", "argument", "arguments", "attribute", "body", "definition", "function", "left", "module_name", "name", "object", "operator", "parameters", "right", "superclasses", "value"};
+static const char *const fst_ex__field_names[FST_FIELD__COUNT] = {
+    "alias",      "argument", "arguments",    "attribute", "body",   "definition",
+    "function",   "left",     "module_name",  "name",      "object", "operator",
+    "parameters", "right",    "superclasses", "value"};
 
 typedef struct {
   const TSLanguage *language;
@@ -170,9 +175,9 @@ typedef struct fst_ex__pspec fst_ex__pspec;
 
 typedef struct {
   fst_ex__str name;
-  TSNode args;    /* argument_list of the mark call, or null */
+  TSNode args; /* argument_list of the mark call, or null */
   bool has_args;
-  TSNode at;      /* for reasons */
+  TSNode at;           /* for reasons */
   fst_ex__pspec *spec; /* parametrize: evaluated lazily, cached */
   bool spec_failed;
   /* pytest stores the ids a parametrize mark with ids= generated on its
@@ -194,8 +199,8 @@ typedef struct fst_ex__class fst_ex__class;
 typedef struct {
   fst_ex__str name;
   int kind;
-  TSNode def;       /* function_definition / class_definition of the last binding */
-  TSNode outer;     /* decorated_definition around it, else == def */
+  TSNode def;   /* function_definition / class_definition of the last binding */
+  TSNode outer; /* decorated_definition around it, else == def */
   fst_ex__class *cls;
   /* functions: decorators analysed once (inherited methods are emitted
    * once per subclass and share their marks, as in pytest) */
@@ -215,11 +220,11 @@ typedef struct {
 struct fst_ex__class {
   fst_ex__str name;
   TSNode node;
-  fst_ex__class *base;   /* the one resolved base class, or NULL */
-  bool opaque;           /* has bases that cannot be resolved from the text */
-  bool has_ctor;         /* defines __init__ or __new__ */
-  int test_attr;         /* __test__: -1 unset, 0 false, 1 true */
-  fst_ex__marks marks;   /* own: body pytestmark, then decorators bottom-up */
+  fst_ex__class *base; /* the one resolved base class, or NULL */
+  bool opaque;         /* has bases that cannot be resolved from the text */
+  bool has_ctor;       /* defines __init__ or __new__ */
+  int test_attr;       /* __test__: -1 unset, 0 false, 1 true */
+  fst_ex__marks marks; /* own: body pytestmark, then decorators bottom-up */
   fst_ex__scope scope;
 };
 
@@ -227,11 +232,11 @@ struct fst_ex__pspec {
   fst_ex__str *argnames;
   size_t n_argnames;
   size_t n_sets;
-  fst_ex__str *ids;           /* unique ids, one per set */
-  fst_ex__str **set_marks;    /* per set: mark names */
+  fst_ex__str *ids;        /* unique ids, one per set */
+  fst_ex__str **set_marks; /* per set: mark names */
   size_t *n_set_marks;
-  fst_ex__str **param_ids;    /* per set: escaped pytest.param(id=...) or NULL */
-  bool has_ids;               /* ids= given: the mark remembers its ids */
+  fst_ex__str **param_ids; /* per set: escaped pytest.param(id=...) or NULL */
+  bool has_ids;            /* ids= given: the mark remembers its ids */
 };
 
 typedef struct {
@@ -646,10 +651,14 @@ static int fst_ex__decode_one(fst_ex *ex, TSNode node, fst_ex__strval *out, int 
   bool raw = false, is_bytes = false;
   while (i < text.len && text.ptr[i] != '\'' && text.ptr[i] != '"') {
     char c = text.ptr[i++];
-    if (c == 'r' || c == 'R') raw = true;
-    else if (c == 'b' || c == 'B') is_bytes = true;
-    else if (c == 'u' || c == 'U') continue;
-    else return 0; /* f-strings, t-strings */
+    if (c == 'r' || c == 'R')
+      raw = true;
+    else if (c == 'b' || c == 'B')
+      is_bytes = true;
+    else if (c == 'u' || c == 'U')
+      continue;
+    else
+      return 0; /* f-strings, t-strings */
   }
   if (i >= text.len) return 0;
   int this_kind = is_bytes ? 2 : 1;
@@ -686,29 +695,61 @@ static int fst_ex__decode_one(fst_ex *ex, TSNode node, fst_ex__strval *out, int 
     char e = text.ptr[p + 1];
     p += 2;
     switch (e) {
-      case '\n': break;
+      case '\n':
+        break;
       case '\r':
         if (p < end && text.ptr[p] == '\n') p++;
         break;
-      case '\\': o[n++] = '\\'; break;
-      case '\'': o[n++] = '\''; break;
-      case '"': o[n++] = '"'; break;
-      case 'a': o[n++] = '\a'; break;
-      case 'b': o[n++] = '\b'; break;
-      case 'f': o[n++] = '\f'; break;
-      case 'n': o[n++] = '\n'; break;
-      case 'r': o[n++] = '\r'; break;
-      case 't': o[n++] = '\t'; break;
-      case 'v': o[n++] = '\v'; break;
-      case '0': case '1': case '2': case '3': case '4': case '5': case '6': case '7': {
+      case '\\':
+        o[n++] = '\\';
+        break;
+      case '\'':
+        o[n++] = '\'';
+        break;
+      case '"':
+        o[n++] = '"';
+        break;
+      case 'a':
+        o[n++] = '\a';
+        break;
+      case 'b':
+        o[n++] = '\b';
+        break;
+      case 'f':
+        o[n++] = '\f';
+        break;
+      case 'n':
+        o[n++] = '\n';
+        break;
+      case 'r':
+        o[n++] = '\r';
+        break;
+      case 't':
+        o[n++] = '\t';
+        break;
+      case 'v':
+        o[n++] = '\v';
+        break;
+      case '0':
+      case '1':
+      case '2':
+      case '3':
+      case '4':
+      case '5':
+      case '6':
+      case '7': {
         uint32_t v = (uint32_t)(e - '0');
         for (int k = 0; k < 2 && p < end && text.ptr[p] >= '0' && text.ptr[p] <= '7'; k++)
           v = v * 8 + (uint32_t)(text.ptr[p++] - '0');
-        if (is_bytes) o[n++] = (char)(v & 0xFF);
-        else fst_ex__put_utf8(o, &n, v);
+        if (is_bytes)
+          o[n++] = (char)(v & 0xFF);
+        else
+          fst_ex__put_utf8(o, &n, v);
         break;
       }
-      case 'x': case 'u': case 'U': {
+      case 'x':
+      case 'u':
+      case 'U': {
         int digits = e == 'x' ? 2 : e == 'u' ? 4 : 8;
         if (is_bytes && e != 'x') {
           o[n++] = '\\';
@@ -723,8 +764,10 @@ static int fst_ex__decode_one(fst_ex *ex, TSNode node, fst_ex__strval *out, int 
           p++;
         }
         if (v > 0x10FFFF) return 0;
-        if (is_bytes) o[n++] = (char)v;
-        else fst_ex__put_utf8(o, &n, v);
+        if (is_bytes)
+          o[n++] = (char)v;
+        else
+          fst_ex__put_utf8(o, &n, v);
         break;
       }
       case 'N':
@@ -811,14 +854,22 @@ static fst_ex__str fst_ex__escape(fst_ex *ex, const fst_ex__strval *v) {
       }
     }
     i += width;
-    if (cp == '\t') n += (size_t)sprintf(o + n, "\\t");
-    else if (cp == '\n') n += (size_t)sprintf(o + n, "\\n");
-    else if (cp == '\r') n += (size_t)sprintf(o + n, "\\r");
-    else if (cp == '\\' && !v->is_bytes) n += (size_t)sprintf(o + n, "\\\\");
-    else if (cp < 0x20 || cp == 0x7F || (cp >= 0x80 && cp < 0x100)) n += (size_t)sprintf(o + n, "\\x%02x", cp);
-    else if (cp < 0x80) o[n++] = (char)cp;
-    else if (cp < 0x10000) n += (size_t)sprintf(o + n, "\\u%04x", cp);
-    else n += (size_t)sprintf(o + n, "\\U%08x", cp);
+    if (cp == '\t')
+      n += (size_t)sprintf(o + n, "\\t");
+    else if (cp == '\n')
+      n += (size_t)sprintf(o + n, "\\n");
+    else if (cp == '\r')
+      n += (size_t)sprintf(o + n, "\\r");
+    else if (cp == '\\' && !v->is_bytes)
+      n += (size_t)sprintf(o + n, "\\\\");
+    else if (cp < 0x20 || cp == 0x7F || (cp >= 0x80 && cp < 0x100))
+      n += (size_t)sprintf(o + n, "\\x%02x", cp);
+    else if (cp < 0x80)
+      o[n++] = (char)cp;
+    else if (cp < 0x10000)
+      n += (size_t)sprintf(o + n, "\\u%04x", cp);
+    else
+      n += (size_t)sprintf(o + n, "\\U%08x", cp);
   }
   o[n] = '\0';
   return (fst_ex__str){o, n};
@@ -906,8 +957,9 @@ static int fst_ex__number_repr(fst_ex *ex, TSNode node, bool negative, fst_ex__s
     return 1;
   }
   if (fst_ex__is(ex, node, FST_SYM_integer)) {
-    if (n > 1 && dst[0] == '0' && (dst[1] == 'x' || dst[1] == 'X' || dst[1] == 'o' ||
-                                   dst[1] == 'O' || dst[1] == 'b' || dst[1] == 'B')) {
+    if (n > 1 && dst[0] == '0' &&
+        (dst[1] == 'x' || dst[1] == 'X' || dst[1] == 'o' || dst[1] == 'O' || dst[1] == 'b' ||
+         dst[1] == 'B')) {
       int base = (dst[1] == 'x' || dst[1] == 'X') ? 16 : (dst[1] == 'o' || dst[1] == 'O') ? 8 : 2;
       if (n > 2 + 64) return 0;
       char *end;
@@ -967,7 +1019,8 @@ static fst_ex__deco fst_ex__classify(fst_ex *ex, TSNode expr, fst_ex__mark *mark
   size_t n = 0;
   if (!fst_ex__dotted(ex, callee, parts, 6, &n)) return FST_EX__DECO_UNKNOWN;
   size_t markname = 0;
-  if (n == 3 && fst_ex__is_alias(ex, FST_EX__ALIAS_PYTEST, parts[0]) && fst_ex__eq(parts[1], "mark"))
+  if (n == 3 && fst_ex__is_alias(ex, FST_EX__ALIAS_PYTEST, parts[0]) &&
+      fst_ex__eq(parts[1], "mark"))
     markname = 2;
   else if (n == 2 && fst_ex__is_alias(ex, FST_EX__ALIAS_MARK, parts[0]))
     markname = 1;
@@ -981,7 +1034,8 @@ static fst_ex__deco fst_ex__classify(fst_ex *ex, TSNode expr, fst_ex__mark *mark
     }
     return FST_EX__DECO_MARK;
   }
-  if ((n == 2 && fst_ex__is_alias(ex, FST_EX__ALIAS_PYTEST, parts[0]) && fst_ex__eq(parts[1], "fixture")) ||
+  if ((n == 2 && fst_ex__is_alias(ex, FST_EX__ALIAS_PYTEST, parts[0]) &&
+       fst_ex__eq(parts[1], "fixture")) ||
       (n == 1 && fst_ex__is_alias(ex, FST_EX__ALIAS_FIXTURE, parts[0]))) {
     if (fixture_params) {
       *fixture_params = false;
@@ -1001,23 +1055,31 @@ static fst_ex__deco fst_ex__classify(fst_ex *ex, TSNode expr, fst_ex__mark *mark
     }
     return FST_EX__DECO_FIXTURE;
   }
-  if (n == 2 && fst_ex__is_alias(ex, FST_EX__ALIAS_PYTEST, parts[0]) && fst_ex__eq(parts[1], "hookimpl"))
+  if (n == 2 && fst_ex__is_alias(ex, FST_EX__ALIAS_PYTEST, parts[0]) &&
+      fst_ex__eq(parts[1], "hookimpl"))
     return FST_EX__DECO_HOOKIMPL;
-  if (n == 1 && !is_call && (fst_ex__eq(parts[0], "staticmethod") || fst_ex__eq(parts[0], "classmethod")))
+  if (n == 1 && !is_call &&
+      (fst_ex__eq(parts[0], "staticmethod") || fst_ex__eq(parts[0], "classmethod")))
     return FST_EX__DECO_STATICMETHOD;
   /* mock.patch, mock.patch.object/.dict/.multiple, patch..., unittest.mock.patch... */
   size_t at = n;
-  if (n >= 1 && fst_ex__is_alias(ex, FST_EX__ALIAS_PATCH, parts[0])) at = 1;
-  else if (n >= 2 && fst_ex__is_alias(ex, FST_EX__ALIAS_MOCK, parts[0]) && fst_ex__eq(parts[1], "patch")) at = 2;
-  else if (n >= 3 && ex->unittest_mock && fst_ex__eq(parts[0], "unittest") && fst_ex__eq(parts[1], "mock") &&
-           fst_ex__eq(parts[2], "patch"))
+  if (n >= 1 && fst_ex__is_alias(ex, FST_EX__ALIAS_PATCH, parts[0]))
+    at = 1;
+  else if (n >= 2 && fst_ex__is_alias(ex, FST_EX__ALIAS_MOCK, parts[0]) &&
+           fst_ex__eq(parts[1], "patch"))
+    at = 2;
+  else if (n >= 3 && ex->unittest_mock && fst_ex__eq(parts[0], "unittest") &&
+           fst_ex__eq(parts[1], "mock") && fst_ex__eq(parts[2], "patch"))
     at = 3;
   if (at <= n && is_call && n - at <= 1) {
     const char *variant = n == at ? "" : NULL;
     if (n == at + 1) {
-      if (fst_ex__eq(parts[at], "object")) variant = "object";
-      else if (fst_ex__eq(parts[at], "dict")) variant = "dict";
-      else if (fst_ex__eq(parts[at], "multiple")) variant = "multiple";
+      if (fst_ex__eq(parts[at], "object"))
+        variant = "object";
+      else if (fst_ex__eq(parts[at], "dict"))
+        variant = "dict";
+      else if (fst_ex__eq(parts[at], "multiple"))
+        variant = "multiple";
     }
     if (!variant) return FST_EX__DECO_UNKNOWN;
     if (patch_injects) {
@@ -1035,10 +1097,14 @@ static fst_ex__deco fst_ex__classify(fst_ex *ex, TSNode expr, fst_ex__mark *mark
           positional++;
         }
       }
-      if (strcmp(variant, "dict") == 0) *patch_injects = false;
-      else if (strcmp(variant, "multiple") == 0) return FST_EX__DECO_UNKNOWN;
-      else if (strcmp(variant, "object") == 0) *patch_injects = !has_new && positional < 3;
-      else *patch_injects = !has_new && positional < 2;
+      if (strcmp(variant, "dict") == 0)
+        *patch_injects = false;
+      else if (strcmp(variant, "multiple") == 0)
+        return FST_EX__DECO_UNKNOWN;
+      else if (strcmp(variant, "object") == 0)
+        *patch_injects = !has_new && positional < 3;
+      else
+        *patch_injects = !has_new && positional < 2;
     }
     return FST_EX__DECO_PATCH;
   }
@@ -1046,7 +1112,8 @@ static fst_ex__deco fst_ex__classify(fst_ex *ex, TSNode expr, fst_ex__mark *mark
 }
 
 static bool fst_ex__marks_push(fst_ex *ex, fst_ex__marks *marks, const fst_ex__mark *mark) {
-  if (!fst_ex__grow(ex, (void **)&marks->items, &marks->capacity, marks->n + 1, sizeof *marks->items))
+  if (!fst_ex__grow(ex, (void **)&marks->items, &marks->capacity, marks->n + 1,
+                    sizeof *marks->items))
     return false;
   marks->items[marks->n++] = *mark;
   return true;
@@ -1084,7 +1151,9 @@ static bool fst_ex__value_id(fst_ex *ex, TSNode value, fst_ex__str argname, size
   if (!generic) return false;
   int glen = snprintf(generic, argname.len + 24, "%.*s%zu", (int)argname.len, argname.ptr, index);
   fst_ex__str by_argname = {generic, (size_t)glen};
-  for (int depth = 0; fst_ex__is(ex, value, FST_SYM_parenthesized_expression) && depth < FST_EXTRACT_MAX_DEPTH; depth++)
+  for (int depth = 0;
+       fst_ex__is(ex, value, FST_SYM_parenthesized_expression) && depth < FST_EXTRACT_MAX_DEPTH;
+       depth++)
     value = ts_node_named_child(value, 0);
   if (fst_ex__is(ex, value, FST_SYM_string) || fst_ex__is(ex, value, FST_SYM_concatenated_string)) {
     fst_ex__strval decoded;
@@ -1204,7 +1273,8 @@ static bool fst_ex__unique_ids(fst_ex *ex, fst_ex__str *ids, size_t n) {
     if (!buffer) return false;
     size_t len;
     for (;;) {
-      len = (size_t)snprintf(buffer, id.len + 24, "%.*s%s%zu", (int)id.len, id.ptr, digit ? "_" : "", *suffix);
+      len = (size_t)snprintf(buffer, id.len + 24, "%.*s%s%zu", (int)id.len, id.ptr,
+                             digit ? "_" : "", *suffix);
       size_t *taken = fst_ex__idset_slot(&present, (fst_ex__str){buffer, len}, false);
       if (!taken || *taken == 0) break;
       ++*suffix;
@@ -1241,7 +1311,8 @@ static bool fst_ex__is_param_call(const fst_ex *ex, TSNode node, TSNode *args) {
   fst_ex__str parts[3];
   size_t n;
   if (!fst_ex__dotted(ex, callee, parts, 3, &n)) return false;
-  if (!((n == 2 && fst_ex__is_alias(ex, FST_EX__ALIAS_PYTEST, parts[0]) && fst_ex__eq(parts[1], "param")) ||
+  if (!((n == 2 && fst_ex__is_alias(ex, FST_EX__ALIAS_PYTEST, parts[0]) &&
+         fst_ex__eq(parts[1], "param")) ||
         (n == 1 && fst_ex__is_alias(ex, FST_EX__ALIAS_PARAM, parts[0]))))
     return false;
   *args = fst_ex__field(ex, node, FST_FIELD_arguments);
@@ -1268,20 +1339,27 @@ static fst_ex__pspec *fst_ex__pspec_eval(fst_ex *ex, fst_ex__mark *mark) {
     if (fst_ex__is(ex, k, FST_SYM_keyword_argument)) {
       fst_ex__str key = fst_ex__text(ex, fst_ex__field(ex, k, FST_FIELD_name));
       TSNode v = fst_ex__field(ex, k, FST_FIELD_value);
-      if (fst_ex__eq(key, "argnames") && !have_names) argnames = v, have_names = true;
-      else if (fst_ex__eq(key, "argvalues") && !have_values) argvalues = v, have_values = true;
-      else if (fst_ex__eq(key, "ids")) ids = v, have_ids = true;
-      else if (fst_ex__eq(key, "indirect") || fst_ex__eq(key, "scope")) continue;
+      if (fst_ex__eq(key, "argnames") && !have_names)
+        argnames = v, have_names = true;
+      else if (fst_ex__eq(key, "argvalues") && !have_values)
+        argvalues = v, have_values = true;
+      else if (fst_ex__eq(key, "ids"))
+        ids = v, have_ids = true;
+      else if (fst_ex__eq(key, "indirect") || fst_ex__eq(key, "scope"))
+        continue;
       else {
         fst_ex__needs(ex, k, "parametrize keyword argument not understood statically");
         return NULL;
       }
-    } else if (fst_ex__is(ex, k, FST_SYM_list_splat) || fst_ex__is(ex, k, FST_SYM_dictionary_splat)) {
+    } else if (fst_ex__is(ex, k, FST_SYM_list_splat) ||
+               fst_ex__is(ex, k, FST_SYM_dictionary_splat)) {
       fst_ex__needs(ex, k, "parametrize with unpacked arguments");
       return NULL;
     } else {
-      if (positional == 0 && !have_names) argnames = k, have_names = true;
-      else if (positional == 1 && !have_values) argvalues = k, have_values = true;
+      if (positional == 0 && !have_names)
+        argnames = k, have_names = true;
+      else if (positional == 1 && !have_values)
+        argvalues = k, have_values = true;
       else {
         fst_ex__needs(ex, k, "parametrize positional arguments beyond argnames, argvalues");
         return NULL;
@@ -1298,7 +1376,8 @@ static fst_ex__pspec *fst_ex__pspec_eval(fst_ex *ex, fst_ex__mark *mark) {
   memset(spec, 0, sizeof *spec);
   /* argnames */
   bool force_tuple = false;
-  if (fst_ex__is(ex, argnames, FST_SYM_string) || fst_ex__is(ex, argnames, FST_SYM_concatenated_string)) {
+  if (fst_ex__is(ex, argnames, FST_SYM_string) ||
+      fst_ex__is(ex, argnames, FST_SYM_concatenated_string)) {
     fst_ex__strval names;
     if (!fst_ex__decode_string(ex, argnames, &names) || names.is_bytes) {
       if (!ex->oom) fst_ex__needs(ex, argnames, "parametrize argnames not a plain string");
@@ -1307,14 +1386,20 @@ static fst_ex__pspec *fst_ex__pspec_eval(fst_ex *ex, fst_ex__mark *mark) {
     size_t capacity = 0;
     const char *s = names.bytes, *end = names.bytes + names.len;
     const char *r = end;
-    while (r > s && (r[-1] == ' ' || r[-1] == '\t' || r[-1] == '\n' || r[-1] == '\r' || r[-1] == '\f' || r[-1] == '\v')) r--;
+    while (r > s && (r[-1] == ' ' || r[-1] == '\t' || r[-1] == '\n' || r[-1] == '\r' ||
+                     r[-1] == '\f' || r[-1] == '\v'))
+      r--;
     bool trailing_comma = r > s && r[-1] == ',';
     while (s <= end) {
       const char *comma = memchr(s, ',', (size_t)(end - s));
       const char *stop = comma ? comma : end;
       const char *a = s, *b = stop;
-      while (a < b && (*a == ' ' || *a == '\t' || *a == '\n' || *a == '\r' || *a == '\f' || *a == '\v')) a++;
-      while (b > a && (b[-1] == ' ' || b[-1] == '\t' || b[-1] == '\n' || b[-1] == '\r' || b[-1] == '\f' || b[-1] == '\v')) b--;
+      while (a < b &&
+             (*a == ' ' || *a == '\t' || *a == '\n' || *a == '\r' || *a == '\f' || *a == '\v'))
+        a++;
+      while (b > a && (b[-1] == ' ' || b[-1] == '\t' || b[-1] == '\n' || b[-1] == '\r' ||
+                       b[-1] == '\f' || b[-1] == '\v'))
+        b--;
       if (b > a) {
         for (const char *c = a; c < b; c++)
           if ((unsigned char)*c >= 0x80) {
@@ -1322,7 +1407,8 @@ static fst_ex__pspec *fst_ex__pspec_eval(fst_ex *ex, fst_ex__mark *mark) {
             fst_ex__needs(ex, argnames, "parametrize argnames with non-ASCII characters");
             return NULL;
           }
-        if (!fst_ex__grow(ex, (void **)&spec->argnames, &capacity, spec->n_argnames + 1, sizeof *spec->argnames))
+        if (!fst_ex__grow(ex, (void **)&spec->argnames, &capacity, spec->n_argnames + 1,
+                          sizeof *spec->argnames))
           return NULL;
         spec->argnames[spec->n_argnames++] = (fst_ex__str){a, (size_t)(b - a)};
       }
@@ -1421,12 +1507,14 @@ static fst_ex__pspec *fst_ex__pspec_eval(fst_ex *ex, fst_ex__mark *mark) {
             if (!spec->param_ids[s]) return NULL;
             *spec->param_ids[s] = spec->ids[s];
           } else if (fst_ex__eq(key, "marks")) {
-            if (!fst_ex__param_marks(ex, v, &spec->set_marks[s], &spec->n_set_marks[s])) return NULL;
+            if (!fst_ex__param_marks(ex, v, &spec->set_marks[s], &spec->n_set_marks[s]))
+              return NULL;
           } else {
             fst_ex__needs(ex, k, "pytest.param keyword not understood");
             return NULL;
           }
-        } else if (fst_ex__is(ex, k, FST_SYM_list_splat) || fst_ex__is(ex, k, FST_SYM_dictionary_splat)) {
+        } else if (fst_ex__is(ex, k, FST_SYM_list_splat) ||
+                   fst_ex__is(ex, k, FST_SYM_dictionary_splat)) {
           fst_ex__needs(ex, k, "pytest.param with unpacking");
           return NULL;
         } else {
@@ -1547,7 +1635,8 @@ static fst_ex__pspec *fst_ex__pspec_reused(fst_ex *ex, fst_ex__mark *mark) {
     if (first->param_ids[s]) {
       spec->ids[s] = *first->param_ids[s];
     } else {
-      fst_ex__strval again = {(char *)first->ids[s].ptr, first->ids[s].len, first->ids[s].len, false};
+      fst_ex__strval again = {(char *)first->ids[s].ptr, first->ids[s].len, first->ids[s].len,
+                              false};
       spec->ids[s] = fst_ex__escape(ex, &again);
     }
   }
@@ -1580,12 +1669,14 @@ typedef struct {
 } fst_ex__markrefs;
 
 static bool fst_ex__ref_push(fst_ex *ex, fst_ex__markrefs *refs, fst_ex__mark *mark) {
-  if (!fst_ex__grow(ex, (void **)&refs->items, &refs->capacity, refs->n + 1, sizeof *refs->items)) return false;
+  if (!fst_ex__grow(ex, (void **)&refs->items, &refs->capacity, refs->n + 1, sizeof *refs->items))
+    return false;
   refs->items[refs->n++] = mark;
   return true;
 }
 
-static bool fst_ex__class_mro_marks(fst_ex *ex, fst_ex__class *cls, fst_ex__markrefs *out, int depth) {
+static bool fst_ex__class_mro_marks(fst_ex *ex, fst_ex__class *cls, fst_ex__markrefs *out,
+                                    int depth) {
   if (depth > FST_EXTRACT_MAX_DEPTH) return false;
   if (cls->base && !fst_ex__class_mro_marks(ex, cls->base, out, depth + 1)) return false;
   for (size_t i = 0; i < cls->marks.n; i++)
@@ -1595,7 +1686,8 @@ static bool fst_ex__class_mro_marks(fst_ex *ex, fst_ex__class *cls, fst_ex__mark
 
 /* Parameter names usable as parametrize targets: plain (or annotated)
  * parameters without defaults, after self/cls and mock-injected ones. */
-static bool fst_ex__param_ok(fst_ex *ex, TSNode def, size_t skip, fst_ex__str argname, bool *has_default) {
+static bool fst_ex__param_ok(fst_ex *ex, TSNode def, size_t skip, fst_ex__str argname,
+                             bool *has_default) {
   TSNode parameters = fst_ex__field(ex, def, FST_FIELD_parameters);
   TSNode *kids;
   size_t n = fst_ex__kids(ex, parameters, &kids);
@@ -1604,9 +1696,12 @@ static bool fst_ex__param_ok(fst_ex *ex, TSNode def, size_t skip, fst_ex__str ar
     TSNode p = kids[i];
     fst_ex__str name = {0};
     bool with_default = false;
-    if (fst_ex__is(ex, p, FST_SYM_identifier)) name = fst_ex__text(ex, p);
-    else if (fst_ex__is(ex, p, FST_SYM_typed_parameter)) name = fst_ex__text(ex, ts_node_named_child(p, 0));
-    else if (fst_ex__is(ex, p, FST_SYM_default_parameter) || fst_ex__is(ex, p, FST_SYM_typed_default_parameter)) {
+    if (fst_ex__is(ex, p, FST_SYM_identifier))
+      name = fst_ex__text(ex, p);
+    else if (fst_ex__is(ex, p, FST_SYM_typed_parameter))
+      name = fst_ex__text(ex, ts_node_named_child(p, 0));
+    else if (fst_ex__is(ex, p, FST_SYM_default_parameter) ||
+             fst_ex__is(ex, p, FST_SYM_typed_default_parameter)) {
       name = fst_ex__text(ex, fst_ex__field(ex, p, FST_FIELD_name));
       with_default = true;
     } else {
@@ -1629,8 +1724,8 @@ static bool fst_ex__has_yield(fst_ex *ex, TSNode body) {
     TSNode node = ts_tree_cursor_current_node(c);
     TSSymbol s = ts_node_symbol(node);
     if (s == ex->sym->id[FST_SYM_yield]) return true;
-    bool descend = s != ex->sym->id[FST_SYM_function_definition] && s != ex->sym->id[FST_SYM_lambda] &&
-                   s != ex->sym->id[FST_SYM_class_definition];
+    bool descend = s != ex->sym->id[FST_SYM_function_definition] &&
+                   s != ex->sym->id[FST_SYM_lambda] && s != ex->sym->id[FST_SYM_class_definition];
     if (descend && ts_tree_cursor_goto_first_child(c)) continue;
     for (;;) {
       if (ts_tree_cursor_goto_next_sibling(c)) break;
@@ -1669,8 +1764,9 @@ static int fst_ex__emit_item(fst_ex *ex, const char *name, size_t name_len, uint
 
 /* Emits the items of one test function: `prefix` is "TestA::TestB::" (or
  * ""), `chain` the enclosing classes innermost first. */
-static void fst_ex__emit_function(fst_ex *ex, const char *prefix, size_t prefix_len, fst_ex__entry *entry,
-                                  fst_ex__class *const *chain, size_t n_chain) {
+static void fst_ex__emit_function(fst_ex *ex, const char *prefix, size_t prefix_len,
+                                  fst_ex__entry *entry, fst_ex__class *const *chain,
+                                  size_t n_chain) {
   TSNode def = entry->def, outer = entry->outer;
   uint32_t line = fst_ex__line(outer);
   /* decorators, bottom-up = pytest's order of function marks */
@@ -1691,7 +1787,8 @@ static void fst_ex__emit_function(fst_ex *ex, const char *prefix, size_t prefix_
           entry->is_fixture = true;
           break;
         case FST_EX__DECO_STATICMETHOD:
-          if (n_chain == 0 && ts_node_is_null(entry->unknown_decorator)) entry->unknown_decorator = expr;
+          if (n_chain == 0 && ts_node_is_null(entry->unknown_decorator))
+            entry->unknown_decorator = expr;
           if (fst_ex__eq(fst_ex__text(ex, expr), "staticmethod")) entry->is_static = true;
           break;
         case FST_EX__DECO_PATCH:
@@ -1712,7 +1809,8 @@ static void fst_ex__emit_function(fst_ex *ex, const char *prefix, size_t prefix_
   }
   bool is_async = fst_ex__starts(fst_ex__text(ex, def), "async");
   if (!is_async && fst_ex__has_yield(ex, fst_ex__field(ex, def, FST_FIELD_body))) {
-    fst_ex__needs(ex, def, "test %.*s is a generator (collection error)", (int)entry->name.len, entry->name.ptr);
+    fst_ex__needs(ex, def, "test %.*s is a generator (collection error)", (int)entry->name.len,
+                  entry->name.ptr);
     return;
   }
   /* all marks in iter_markers order: own, classes innermost first, module */
@@ -1751,8 +1849,9 @@ static void fst_ex__emit_function(fst_ex *ex, const char *prefix, size_t prefix_
       bool has_default;
       if (!fst_ex__param_ok(ex, def, skip, spec->argnames[a], &has_default)) {
         if (!ex->oom)
-          fst_ex__needs(ex, def, has_default ? "parametrized argument %.*s has a default (collection error)"
-                                             : "parametrized name %.*s is not a parameter of the test",
+          fst_ex__needs(ex, def,
+                        has_default ? "parametrized argument %.*s has a default (collection error)"
+                                    : "parametrized name %.*s is not a parameter of the test",
                         (int)spec->argnames[a].len, spec->argnames[a].ptr);
         return;
       }
@@ -1820,8 +1919,8 @@ static int fst_ex__class_test_attr(const fst_ex__class *cls) {
   return -1;
 }
 
-static void fst_ex__emit_class(fst_ex *ex, const char *prefix, size_t prefix_len, fst_ex__class *cls,
-                               fst_ex__class **chain, size_t n_chain) {
+static void fst_ex__emit_class(fst_ex *ex, const char *prefix, size_t prefix_len,
+                               fst_ex__class *cls, fst_ex__class **chain, size_t n_chain) {
   if (ex->oom) return;
   if (n_chain >= FST_EXTRACT_MAX_DEPTH) {
     fst_ex__needs(ex, cls->node, "classes nested too deeply");
@@ -1836,13 +1935,14 @@ static void fst_ex__emit_class(fst_ex *ex, const char *prefix, size_t prefix_len
       return;
     }
     if (c->opaque) {
-      fst_ex__needs(ex, cls->node, "test class %.*s has a base class from elsewhere", (int)cls->name.len,
-                    cls->name.ptr);
+      fst_ex__needs(ex, cls->node, "test class %.*s has a base class from elsewhere",
+                    (int)cls->name.len, cls->name.ptr);
       return;
     }
     if (c->has_ctor) {
       fst_ex__needs(ex, cls->node,
-                    "test class %.*s has __init__ or __new__ (pytest warns; result depends on warning filters)",
+                    "test class %.*s has __init__ or __new__ (pytest warns; result depends on "
+                    "warning filters)",
                     (int)cls->name.len, cls->name.ptr);
       return;
     }
@@ -1879,8 +1979,8 @@ static void fst_ex__emit_class(fst_ex *ex, const char *prefix, size_t prefix_len
       fst_ex__entry *entry = &scope->entries[e];
       if (entry->kind == FST_EX__FUNC && fst_ex__is_test_function_name(ex, entry->name)) {
         fst_ex__emit_function(ex, new_prefix, new_len, entry, inner_first, n_chain + 1);
-      } else if (entry->kind == FST_EX__CLASS &&
-                 (fst_ex__is_test_class_name(ex, entry->name) || fst_ex__class_test_attr(entry->cls) == 1)) {
+      } else if (entry->kind == FST_EX__CLASS && (fst_ex__is_test_class_name(ex, entry->name) ||
+                                                  fst_ex__class_test_attr(entry->cls) == 1)) {
         fst_ex__emit_class(ex, new_prefix, new_len, entry->cls, chain, n_chain + 1);
       }
     }
@@ -1924,19 +2024,21 @@ static uint32_t fst_ex__hook_bit(fst_ex__str name) {
 
 /* A binding of `name` by something other than an unconditional def/class
  * (import, assignment target, conditional code, for/with targets...). */
-static void fst_ex__opaque_binding(fst_ex *ex, fst_ex__class *cls, TSNode at, fst_ex__str name, const char *how) {
+static void fst_ex__opaque_binding(fst_ex *ex, fst_ex__class *cls, TSNode at, fst_ex__str name,
+                                   const char *how) {
   fst_ex__scope *scope = cls ? &cls->scope : &ex->module;
   if (!cls) ex->out->hooks |= fst_ex__hook_bit(name);
   fst_ex__entry *entry = fst_ex__scope_find(scope, name);
-  if (fst_ex__is_test_function_name(ex, name) || fst_ex__is_test_class_name(ex, name) || fst_ex__is_special(name) ||
-      (entry && entry->kind != FST_EX__OTHER) ||
+  if (fst_ex__is_test_function_name(ex, name) || fst_ex__is_test_class_name(ex, name) ||
+      fst_ex__is_special(name) || (entry && entry->kind != FST_EX__OTHER) ||
       (cls && (fst_ex__eq(name, "__init__") || fst_ex__eq(name, "__new__")))) {
     fst_ex__needs(ex, at, "%.*s bound %s", (int)name.len, name.ptr, how);
   }
 }
 
 /* Walks assignment targets, reporting each bound identifier. */
-static void fst_ex__targets(fst_ex *ex, fst_ex__class *cls, TSNode target, const char *how, int depth) {
+static void fst_ex__targets(fst_ex *ex, fst_ex__class *cls, TSNode target, const char *how,
+                            int depth) {
   if (depth > FST_EXTRACT_MAX_DEPTH) {
     fst_ex__needs(ex, target, "assignment target nested too deeply");
     return;
@@ -1956,10 +2058,20 @@ static void fst_ex__targets(fst_ex *ex, fst_ex__class *cls, TSNode target, const
 
 /* Values whose object cannot be a function or class. */
 static bool fst_ex__is_plain_literal(const fst_ex *ex, TSNode v) {
-  static const int kinds[] = {FST_SYM_string, FST_SYM_concatenated_string, FST_SYM_integer, FST_SYM_float,
-                              FST_SYM_true, FST_SYM_false, FST_SYM_none, FST_SYM_list, FST_SYM_tuple,
-                              FST_SYM_dictionary, FST_SYM_set, FST_SYM_list_comprehension,
-                              FST_SYM_dictionary_comprehension, FST_SYM_set_comprehension};
+  static const int kinds[] = {FST_SYM_string,
+                              FST_SYM_concatenated_string,
+                              FST_SYM_integer,
+                              FST_SYM_float,
+                              FST_SYM_true,
+                              FST_SYM_false,
+                              FST_SYM_none,
+                              FST_SYM_list,
+                              FST_SYM_tuple,
+                              FST_SYM_dictionary,
+                              FST_SYM_set,
+                              FST_SYM_list_comprehension,
+                              FST_SYM_dictionary_comprehension,
+                              FST_SYM_set_comprehension};
   for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
     if (fst_ex__is(ex, v, kinds[i])) return true;
   return false;
@@ -1982,7 +2094,8 @@ static bool fst_ex__collect_ignore(fst_ex *ex, TSNode value, bool glob, bool rep
     *count = 0;
   }
   for (size_t i = 0; i < n; i++)
-    if (fst_ex__push_string(ex, array, count, capacity, decoded[i].bytes, decoded[i].len) != 0) return false;
+    if (fst_ex__push_string(ex, array, count, capacity, decoded[i].bytes, decoded[i].len) != 0)
+      return false;
   return true;
 }
 
@@ -2020,13 +2133,17 @@ static void fst_ex__assignment(fst_ex *ex, TSNode node, fst_ex__class *cls) {
     return;
   }
   if (fst_ex__eq(name, "__test__")) {
-    int value = fst_ex__is(ex, right, FST_SYM_true) ? 1 : fst_ex__is(ex, right, FST_SYM_false) ? 0 : -1;
+    int value = fst_ex__is(ex, right, FST_SYM_true)    ? 1
+                : fst_ex__is(ex, right, FST_SYM_false) ? 0
+                                                       : -1;
     if (augmented || value < 0) {
       fst_ex__needs(ex, node, "__test__ is not a literal True/False");
       return;
     }
-    if (cls) cls->test_attr = value;
-    else ex->module_test = value;
+    if (cls)
+      cls->test_attr = value;
+    else
+      ex->module_test = value;
     return;
   }
   if (!cls && (fst_ex__eq(name, "collect_ignore") || fst_ex__eq(name, "collect_ignore_glob"))) {
@@ -2053,7 +2170,8 @@ static void fst_ex__assignment(fst_ex *ex, TSNode node, fst_ex__class *cls) {
     }
     return;
   }
-  fst_ex__opaque_binding(ex, cls, node, name, augmented ? "by augmented assignment" : "by assignment");
+  fst_ex__opaque_binding(ex, cls, node, name,
+                         augmented ? "by augmented assignment" : "by assignment");
 }
 
 static void fst_ex__import(fst_ex *ex, TSNode node, fst_ex__class *cls, bool conditional) {
@@ -2073,9 +2191,12 @@ static void fst_ex__import(fst_ex *ex, TSNode node, fst_ex__class *cls, bool con
                                                  : fst_ex__text(ex, alias);
       if (module_level) {
         if (fst_ex__eq(dotted, "pytest")) {
-          if (!ts_node_is_null(alias)) fst_ex__add_alias(ex, FST_EX__ALIAS_PYTEST, bound);
-          else fst_ex__add_alias(ex, FST_EX__ALIAS_PYTEST, dotted);
-        } else if (fst_ex__eq(dotted, "mock") || (fst_ex__eq(dotted, "unittest.mock") && !ts_node_is_null(alias))) {
+          if (!ts_node_is_null(alias))
+            fst_ex__add_alias(ex, FST_EX__ALIAS_PYTEST, bound);
+          else
+            fst_ex__add_alias(ex, FST_EX__ALIAS_PYTEST, dotted);
+        } else if (fst_ex__eq(dotted, "mock") ||
+                   (fst_ex__eq(dotted, "unittest.mock") && !ts_node_is_null(alias))) {
           fst_ex__add_alias(ex, FST_EX__ALIAS_MOCK, bound);
         } else if (fst_ex__starts(dotted, "unittest") && ts_node_is_null(alias)) {
           /* `import unittest.mock` makes unittest.mock.patch reachable */
@@ -2112,12 +2233,16 @@ static void fst_ex__import(fst_ex *ex, TSNode node, fst_ex__class *cls, bool con
     fst_ex__str bound = ts_node_is_null(alias) ? imported : fst_ex__text(ex, alias);
     if (module_level) {
       if (fst_ex__eq(from, "pytest")) {
-        if (fst_ex__eq(imported, "mark")) fst_ex__add_alias(ex, FST_EX__ALIAS_MARK, bound);
-        else if (fst_ex__eq(imported, "fixture")) fst_ex__add_alias(ex, FST_EX__ALIAS_FIXTURE, bound);
-        else if (fst_ex__eq(imported, "param")) fst_ex__add_alias(ex, FST_EX__ALIAS_PARAM, bound);
+        if (fst_ex__eq(imported, "mark"))
+          fst_ex__add_alias(ex, FST_EX__ALIAS_MARK, bound);
+        else if (fst_ex__eq(imported, "fixture"))
+          fst_ex__add_alias(ex, FST_EX__ALIAS_FIXTURE, bound);
+        else if (fst_ex__eq(imported, "param"))
+          fst_ex__add_alias(ex, FST_EX__ALIAS_PARAM, bound);
       } else if (fst_ex__eq(from, "unittest") && fst_ex__eq(imported, "mock")) {
         fst_ex__add_alias(ex, FST_EX__ALIAS_MOCK, bound);
-      } else if ((fst_ex__eq(from, "unittest.mock") || fst_ex__eq(from, "mock")) && fst_ex__eq(imported, "patch")) {
+      } else if ((fst_ex__eq(from, "unittest.mock") || fst_ex__eq(from, "mock")) &&
+                 fst_ex__eq(imported, "patch")) {
         fst_ex__add_alias(ex, FST_EX__ALIAS_PATCH, bound);
       }
     }
@@ -2140,10 +2265,11 @@ static void fst_ex__conditional(fst_ex *ex, TSNode node, fst_ex__class *cls) {
     const TSSymbol *id = ex->sym->id;
     bool interesting = s == id[FST_SYM_function_definition] || s == id[FST_SYM_class_definition] ||
                        s == id[FST_SYM_assignment] || s == id[FST_SYM_augmented_assignment] ||
-                       s == id[FST_SYM_import_statement] || s == id[FST_SYM_import_from_statement] ||
-                       s == id[FST_SYM_for_statement] || s == id[FST_SYM_with_item] ||
-                       s == id[FST_SYM_except_clause] || s == id[FST_SYM_delete_statement] ||
-                       s == id[FST_SYM_call] || s == id[FST_SYM_as_pattern];
+                       s == id[FST_SYM_import_statement] ||
+                       s == id[FST_SYM_import_from_statement] || s == id[FST_SYM_for_statement] ||
+                       s == id[FST_SYM_with_item] || s == id[FST_SYM_except_clause] ||
+                       s == id[FST_SYM_delete_statement] || s == id[FST_SYM_call] ||
+                       s == id[FST_SYM_as_pattern];
     if (interesting) {
       if (!fst_ex__grow(ex, (void **)&found, &capacity, n + 1, sizeof *found)) return;
       found[n++] = cur;
@@ -2195,7 +2321,8 @@ static void fst_ex__conditional(fst_ex *ex, TSNode node, fst_ex__class *cls) {
     } else if (s == id[FST_SYM_with_item] || s == id[FST_SYM_as_pattern]) {
       /* with x as name / except E as name: the target follows "as" */
       uint32_t count = ts_node_named_child_count(cur);
-      if (count >= 2) fst_ex__targets(ex, cls, ts_node_named_child(cur, count - 1), "by with/except", 0);
+      if (count >= 2)
+        fst_ex__targets(ex, cls, ts_node_named_child(cur, count - 1), "by with/except", 0);
       else if (count == 1 && fst_ex__is(ex, ts_node_named_child(cur, 0), FST_SYM_as_pattern)) {
         /* handled when the walk reaches the as_pattern itself */
       }
@@ -2212,15 +2339,17 @@ static void fst_ex__conditional(fst_ex *ex, TSNode node, fst_ex__class *cls) {
       fst_ex__targets(ex, cls, ts_node_named_child(cur, 0), "deleted", 0);
     } else if (s == id[FST_SYM_call]) {
       fst_ex__str callee = fst_ex__text(ex, fst_ex__field(ex, cur, FST_FIELD_function));
-      if (fst_ex__eq(callee, "globals") || fst_ex__eq(callee, "setattr") || fst_ex__eq(callee, "exec") ||
-          fst_ex__eq(callee, "vars") || fst_ex__eq(callee, "locals"))
-        fst_ex__needs(ex, cur, "module namespace changed dynamically (%.*s)", (int)callee.len, callee.ptr);
+      if (fst_ex__eq(callee, "globals") || fst_ex__eq(callee, "setattr") ||
+          fst_ex__eq(callee, "exec") || fst_ex__eq(callee, "vars") || fst_ex__eq(callee, "locals"))
+        fst_ex__needs(ex, cur, "module namespace changed dynamically (%.*s)", (int)callee.len,
+                      callee.ptr);
     }
   }
 }
 
 /* Processes a class definition into a record bound in the current scope. */
-static fst_ex__class *fst_ex__class_def(fst_ex *ex, TSNode def, TSNode outer, fst_ex__class *enclosing, int depth) {
+static fst_ex__class *fst_ex__class_def(fst_ex *ex, TSNode def, TSNode outer,
+                                        fst_ex__class *enclosing, int depth) {
   fst_ex__class *cls = fst_ex__alloc(ex, sizeof *cls);
   if (!cls) return NULL;
   memset(cls, 0, sizeof *cls);
@@ -2264,7 +2393,9 @@ static fst_ex__class *fst_ex__class_def(fst_ex *ex, TSNode def, TSNode outer, fs
         fst_ex__marks_push(ex, &cls->marks, &mark);
       } else {
         cls->opaque = true; /* replaced or wrapped: unknown object */
-        if (testish) fst_ex__needs(ex, expr, "test class %.*s has a decorator that may replace it", (int)cls->name.len, cls->name.ptr);
+        if (testish)
+          fst_ex__needs(ex, expr, "test class %.*s has a decorator that may replace it",
+                        (int)cls->name.len, cls->name.ptr);
       }
     }
   }
@@ -2273,7 +2404,8 @@ static fst_ex__class *fst_ex__class_def(fst_ex *ex, TSNode def, TSNode outer, fs
 
 static void fst_ex__definition(fst_ex *ex, TSNode outer, fst_ex__class *cls, int depth) {
   TSNode def = outer;
-  if (fst_ex__is(ex, outer, FST_SYM_decorated_definition)) def = fst_ex__field(ex, outer, FST_FIELD_definition);
+  if (fst_ex__is(ex, outer, FST_SYM_decorated_definition))
+    def = fst_ex__field(ex, outer, FST_FIELD_definition);
   if (ts_node_is_null(def)) return;
   fst_ex__str name = fst_ex__text(ex, fst_ex__field(ex, def, FST_FIELD_name));
   fst_ex__scope *scope = cls ? &cls->scope : &ex->module;
@@ -2282,7 +2414,8 @@ static void fst_ex__definition(fst_ex *ex, TSNode outer, fst_ex__class *cls, int
       fst_ex__needs(ex, def, "classes nested too deeply");
       return;
     }
-    if (fst_ex__is_special(name)) fst_ex__needs(ex, def, "%.*s bound by a class", (int)name.len, name.ptr);
+    if (fst_ex__is_special(name))
+      fst_ex__needs(ex, def, "%.*s bound by a class", (int)name.len, name.ptr);
     fst_ex__class *record = fst_ex__class_def(ex, def, outer, cls, depth);
     fst_ex__entry *entry = record ? fst_ex__scope_bind(ex, scope, name) : NULL;
     if (!entry) return;
@@ -2312,7 +2445,8 @@ static void fst_ex__definition(fst_ex *ex, TSNode outer, fst_ex__class *cls, int
     for (size_t i = 0; i < n && !ex->oom; i++) {
       bool params = false;
       if (!fst_ex__is(ex, decorators[i], FST_SYM_decorator)) continue;
-      fst_ex__deco kind = fst_ex__classify(ex, ts_node_named_child(decorators[i], 0), NULL, &params, NULL);
+      fst_ex__deco kind =
+          fst_ex__classify(ex, ts_node_named_child(decorators[i], 0), NULL, &params, NULL);
       if (kind == FST_EX__DECO_MARK) marked = true;
       if (kind != FST_EX__DECO_FIXTURE) continue;
       fixture = true;
@@ -2323,7 +2457,8 @@ static void fst_ex__definition(fst_ex *ex, TSNode outer, fst_ex__class *cls, int
     }
     /* store_mark fails on fixtures (and a mark under the fixture
      * decorator is an error in pytest 9 too) */
-    if (fixture && marked) fst_ex__needs(ex, def, "marks applied to fixture %.*s", (int)name.len, name.ptr);
+    if (fixture && marked)
+      fst_ex__needs(ex, def, "marks applied to fixture %.*s", (int)name.len, name.ptr);
   }
   fst_ex__entry *entry = fst_ex__scope_bind(ex, scope, name);
   if (!entry) return;
@@ -2344,7 +2479,8 @@ static void fst_ex__block(fst_ex *ex, TSNode block, fst_ex__class *cls, int dept
     if (symbol == id[FST_SYM_function_definition] || symbol == id[FST_SYM_class_definition] ||
         symbol == id[FST_SYM_decorated_definition]) {
       fst_ex__definition(ex, s, cls, depth);
-    } else if (symbol == id[FST_SYM_import_statement] || symbol == id[FST_SYM_import_from_statement] ||
+    } else if (symbol == id[FST_SYM_import_statement] ||
+               symbol == id[FST_SYM_import_from_statement] ||
                symbol == id[FST_SYM_future_import_statement]) {
       fst_ex__import(ex, s, cls, false);
     } else if (symbol == id[FST_SYM_expression_statement]) {
@@ -2352,7 +2488,8 @@ static void fst_ex__block(fst_ex *ex, TSNode block, fst_ex__class *cls, int dept
       size_t nk = fst_ex__kids(ex, s, &kids);
       bool plain = true;
       for (size_t k = 0; k < nk && !ex->oom; k++) {
-        if (fst_ex__is(ex, kids[k], FST_SYM_assignment) || fst_ex__is(ex, kids[k], FST_SYM_augmented_assignment))
+        if (fst_ex__is(ex, kids[k], FST_SYM_assignment) ||
+            fst_ex__is(ex, kids[k], FST_SYM_augmented_assignment))
           fst_ex__assignment(ex, kids[k], cls);
         else
           plain = false;
@@ -2384,8 +2521,10 @@ static void fst_ex__imports(fst_ex *ex, TSNode root) {
       uint32_t n = ts_node_named_child_count(node);
       for (uint32_t i = 0; i < n && !ex->oom; i++) {
         TSNode name = ts_node_named_child(node, i);
-        if (fst_ex__is(ex, name, FST_SYM_aliased_import)) name = fst_ex__field(ex, name, FST_FIELD_name);
-        if (fst_ex__is(ex, name, FST_SYM_dotted_name)) fst_ex__add_import(ex, fst_ex__text(ex, name));
+        if (fst_ex__is(ex, name, FST_SYM_aliased_import))
+          name = fst_ex__field(ex, name, FST_FIELD_name);
+        if (fst_ex__is(ex, name, FST_SYM_dotted_name))
+          fst_ex__add_import(ex, fst_ex__text(ex, name));
       }
     } else if (s == id[FST_SYM_import_from_statement]) {
       TSNode module = fst_ex__field(ex, node, FST_FIELD_module_name);
@@ -2395,20 +2534,21 @@ static void fst_ex__imports(fst_ex *ex, TSNode root) {
       if (clean) {
         size_t m = 0;
         for (size_t i = 0; i < text.len; i++)
-          if (text.ptr[i] != ' ' && text.ptr[i] != '\t' && text.ptr[i] != '\\' && text.ptr[i] != '\n' &&
-              text.ptr[i] != '\r')
+          if (text.ptr[i] != ' ' && text.ptr[i] != '\t' && text.ptr[i] != '\\' &&
+              text.ptr[i] != '\n' && text.ptr[i] != '\r')
             clean[m++] = text.ptr[i];
         fst_ex__add_import(ex, (fst_ex__str){clean, m});
       }
     } else if (s == id[FST_SYM_future_import_statement]) {
       fst_ex__add_import(ex, (fst_ex__str){"__future__", 10});
     } else {
-      descend = s == id[FST_SYM_module] || s == id[FST_SYM_block] || s == id[FST_SYM_function_definition] ||
-                s == id[FST_SYM_class_definition] || s == id[FST_SYM_decorated_definition] ||
-                s == id[FST_SYM_if_statement] || s == id[FST_SYM_for_statement] ||
-                s == id[FST_SYM_while_statement] || s == id[FST_SYM_try_statement] ||
-                s == id[FST_SYM_with_statement] || s == id[FST_SYM_match_statement] ||
-                s == id[FST_SYM_elif_clause] || s == id[FST_SYM_else_clause] || s == id[FST_SYM_except_clause] ||
+      descend = s == id[FST_SYM_module] || s == id[FST_SYM_block] ||
+                s == id[FST_SYM_function_definition] || s == id[FST_SYM_class_definition] ||
+                s == id[FST_SYM_decorated_definition] || s == id[FST_SYM_if_statement] ||
+                s == id[FST_SYM_for_statement] || s == id[FST_SYM_while_statement] ||
+                s == id[FST_SYM_try_statement] || s == id[FST_SYM_with_statement] ||
+                s == id[FST_SYM_match_statement] || s == id[FST_SYM_elif_clause] ||
+                s == id[FST_SYM_else_clause] || s == id[FST_SYM_except_clause] ||
                 s == id[FST_SYM_except_group_clause] || s == id[FST_SYM_finally_clause] ||
                 s == id[FST_SYM_case_clause];
       /* match_statement's cases sit in a block-like node */
@@ -2430,8 +2570,8 @@ static void fst_ex__imports(fst_ex *ex, TSNode root) {
 static size_t fst_ex__count_word(const char *s, size_t n, const char *word) {
   size_t count = 0, w = strlen(word);
   for (const char *p = s; (p = memmem(p, (size_t)(s + n - p), word, w)) != NULL; p += w) {
-    bool before = p > s && (p[-1] == '_' || (p[-1] >= 'a' && p[-1] <= 'z') || (p[-1] >= 'A' && p[-1] <= 'Z') ||
-                            (p[-1] >= '0' && p[-1] <= '9'));
+    bool before = p > s && (p[-1] == '_' || (p[-1] >= 'a' && p[-1] <= 'z') ||
+                            (p[-1] >= 'A' && p[-1] <= 'Z') || (p[-1] >= '0' && p[-1] <= '9'));
     const char *q = p + w;
     bool after = q < s + n && (*q == '_' || (*q >= 'a' && *q <= 'z') || (*q >= 'A' && *q <= 'Z') ||
                                (*q >= '0' && *q <= '9'));
@@ -2510,8 +2650,8 @@ static void fst_ex__run(fst_ex *ex, TSParser *parser) {
         fst_ex__entry *entry = &ex->module.entries[i];
         if (entry->kind == FST_EX__FUNC && fst_ex__is_test_function_name(ex, entry->name))
           fst_ex__emit_function(ex, "", 0, entry, NULL, 0);
-        else if (entry->kind == FST_EX__CLASS &&
-                 (fst_ex__is_test_class_name(ex, entry->name) || fst_ex__class_test_attr(entry->cls) == 1))
+        else if (entry->kind == FST_EX__CLASS && (fst_ex__is_test_class_name(ex, entry->name) ||
+                                                  fst_ex__class_test_attr(entry->cls) == 1))
           fst_ex__emit_class(ex, "", 0, entry->cls, chain, 0);
       }
     }
@@ -2521,8 +2661,8 @@ static void fst_ex__run(fst_ex *ex, TSParser *parser) {
   ts_tree_delete(tree);
 }
 
-int fst_extract(TSParser *parser, const char *source, size_t length, const fst_extract_config *config,
-                fst_file_info *out) {
+int fst_extract(TSParser *parser, const char *source, size_t length,
+                const fst_extract_config *config, fst_file_info *out) {
   assert(parser && out && (source || length == 0));
   memset(out, 0, sizeof *out);
   fst_extract_config defaults = {fst_ex__default_classes, 1, fst_ex__default_functions, 1};

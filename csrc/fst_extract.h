@@ -36,21 +36,23 @@ typedef enum {
 
 /* Module-level hook functions and names that change how pytest collects. */
 enum {
-  FST_HOOK_COLLECT_FILE = 1u << 0,          /* pytest_collect_file */
-  FST_HOOK_COLLECT_DIRECTORY = 1u << 1,     /* pytest_collect_directory */
-  FST_HOOK_IGNORE_COLLECT = 1u << 2,        /* pytest_ignore_collect */
-  FST_HOOK_PYCOLLECT_MAKEITEM = 1u << 3,    /* pytest_pycollect_makeitem */
-  FST_HOOK_PYCOLLECT_MAKEMODULE = 1u << 4,  /* pytest_pycollect_makemodule */
-  FST_HOOK_GENERATE_TESTS = 1u << 5,        /* pytest_generate_tests */
-  FST_HOOK_COLLECTION_MODIFYITEMS = 1u << 6,/* pytest_collection_modifyitems */
-  FST_HOOK_COLLECTION = 1u << 7,            /* pytest_collection */
-  FST_HOOK_MAKE_COLLECT_REPORT = 1u << 8,   /* pytest_make_collect_report */
-  FST_HOOK_COLLECT_MODIFYITEMS_ANY = 1u << 9, /* any other pytest_collect* / pytest_itemcollected hook */
-  FST_HOOK_MAKE_PARAMETRIZE_ID = 1u << 10,  /* pytest_make_parametrize_id: changes parametrize ids (added by extract) */
-  FST_FACT_PYTEST_PLUGINS = 1u << 16,       /* pytest_plugins = ... at module level */
-  FST_FACT_PARAM_FIXTURE = 1u << 17,        /* a @pytest.fixture(params=...) is defined */
+  FST_HOOK_COLLECT_FILE = 1u << 0,           /* pytest_collect_file */
+  FST_HOOK_COLLECT_DIRECTORY = 1u << 1,      /* pytest_collect_directory */
+  FST_HOOK_IGNORE_COLLECT = 1u << 2,         /* pytest_ignore_collect */
+  FST_HOOK_PYCOLLECT_MAKEITEM = 1u << 3,     /* pytest_pycollect_makeitem */
+  FST_HOOK_PYCOLLECT_MAKEMODULE = 1u << 4,   /* pytest_pycollect_makemodule */
+  FST_HOOK_GENERATE_TESTS = 1u << 5,         /* pytest_generate_tests */
+  FST_HOOK_COLLECTION_MODIFYITEMS = 1u << 6, /* pytest_collection_modifyitems */
+  FST_HOOK_COLLECTION = 1u << 7,             /* pytest_collection */
+  FST_HOOK_MAKE_COLLECT_REPORT = 1u << 8,    /* pytest_make_collect_report */
+  FST_HOOK_COLLECT_MODIFYITEMS_ANY = 1u
+      << 9, /* any other pytest_collect* / pytest_itemcollected hook */
+  FST_HOOK_MAKE_PARAMETRIZE_ID = 1u
+      << 10, /* pytest_make_parametrize_id: changes parametrize ids (added by extract) */
+  FST_FACT_PYTEST_PLUGINS = 1u << 16,         /* pytest_plugins = ... at module level */
+  FST_FACT_PARAM_FIXTURE = 1u << 17,          /* a @pytest.fixture(params=...) is defined */
   FST_FACT_COLLECT_IGNORE_DYNAMIC = 1u << 18, /* collect_ignore(_glob) not a plain literal list */
-  FST_FACT_STAR_IMPORT = 1u << 19,          /* from x import * at module level */
+  FST_FACT_STAR_IMPORT = 1u << 19,            /* from x import * at module level */
 };
 
 /* pytest's name rules, from the ini options python_classes and
@@ -64,21 +66,21 @@ typedef struct {
 } fst_extract_config;
 
 typedef struct {
-  char *name;        /* node id after "<module path>::", e.g. "TestA::test_b[1-x]" */
-  uint32_t line;     /* 1-based line of the first decorator, else of the def */
-  char **markers;    /* marker names (function, class and module pytestmark) */
+  char *name;     /* node id after "<module path>::", e.g. "TestA::test_b[1-x]" */
+  uint32_t line;  /* 1-based line of the first decorator, else of the def */
+  char **markers; /* marker names (function, class and module pytestmark) */
   size_t n_markers;
 } fst_item;
 
 typedef struct {
   fst_verdict verdict;
-  char *reason;            /* NULL when static-exact; else e.g. "line 12: test name bound by import" */
-  fst_item *items;         /* in pytest's collection order */
+  char *reason;    /* NULL when static-exact; else e.g. "line 12: test name bound by import" */
+  fst_item *items; /* in pytest's collection order */
   size_t n_items;
-  char **imports;          /* dotted module names imported anywhere in the file */
+  char **imports; /* dotted module names imported anywhere in the file */
   size_t n_imports;
-  uint32_t hooks;          /* FST_HOOK_* | FST_FACT_* bits */
-  char **collect_ignore;   /* literal strings of collect_ignore */
+  uint32_t hooks;        /* FST_HOOK_* | FST_FACT_* bits */
+  char **collect_ignore; /* literal strings of collect_ignore */
   size_t n_collect_ignore;
   char **collect_ignore_glob;
   size_t n_collect_ignore_glob;

@@ -29,9 +29,7 @@ static void fst_frame__store_le32(uint8_t *p, uint32_t value) {
   p[3] = (uint8_t)(value >> 24);
 }
 
-fst_frame_reader *fst_frame_reader_new(void) {
-  return fst_calloc(1, sizeof(fst_frame_reader));
-}
+fst_frame_reader *fst_frame_reader_new(void) { return fst_calloc(1, sizeof(fst_frame_reader)); }
 
 void fst_frame_reader_delete(fst_frame_reader *self) {
   if (!self) return;
@@ -131,9 +129,7 @@ int fst_frame_reader_next(fst_frame_reader *self, fst_frame *frame) {
   return 1;
 }
 
-size_t fst_frame_reader_pending(const fst_frame_reader *self) {
-  return self->end - self->start;
-}
+size_t fst_frame_reader_pending(const fst_frame_reader *self) { return self->end - self->start; }
 
 /* ------------------------------------------------------------------ */
 

@@ -36,8 +36,8 @@
 #define FST_FRAME_HEADER_SIZE 4
 
 /* Status values (0 = success). */
-#define FST_FRAME_ERR_PROTOCOL (-1) /* L == 0 or L > FST_FRAME_MAX */
-#define FST_FRAME_ERR_NOMEM (-2)    /* fst_alloc failed; the object is unchanged */
+#define FST_FRAME_ERR_PROTOCOL (-1)  /* L == 0 or L > FST_FRAME_MAX */
+#define FST_FRAME_ERR_NOMEM (-2)     /* fst_alloc failed; the object is unchanged */
 #define FST_FRAME_ERR_TOO_LARGE (-3) /* encoder: payload would exceed FST_FRAME_MAX */
 
 /* Frame types (ASCII).  Controller -> worker: */
@@ -47,7 +47,7 @@
 #define FST_FRAME_QUIT 'Q'    /* stop after the current test (-x, Ctrl-C) */
 #define FST_FRAME_OTHER 'X'   /* opaque to C, from the Python side */
 /* Worker -> controller (all but 'D' are opaque to C and forwarded): */
-#define FST_FRAME_DONE 'D'    /* unit done: JSON {"unit": id, ...} */
+#define FST_FRAME_DONE 'D' /* unit done: JSON {"unit": id, ...} */
 
 /* One decoded frame.  `payload` points into the reader's buffer and stays
  * valid until the next fst_frame_reader_space / _feed / _delete on that

@@ -33,9 +33,9 @@
 
 typedef struct {
   const fst_pool_job *job;
-  atomic_size_t next;  /* next unclaimed task index */
-  atomic_bool stop;    /* set by the first failure */
-  atomic_int error;    /* first negative result, 0 if none */
+  atomic_size_t next; /* next unclaimed task index */
+  atomic_bool stop;   /* set by the first failure */
+  atomic_int error;   /* first negative result, 0 if none */
 } fst_pool__shared;
 
 /* Remaining injected pthread_create failures: 0 none, negative all. */
@@ -118,8 +118,10 @@ int fst_pool_run(const fst_pool_job *job, fst_pool_stats *stats) {
     sigdelset(&all, SIGILL);
     int masked = pthread_sigmask(SIG_SETMASK, &all, &old) == 0;
     for (unsigned i = 0; i + 1 < want; i++) {
-      if (fst_pool__create(&threads[started], &shared) == 0) started++;
-      else failed++;
+      if (fst_pool__create(&threads[started], &shared) == 0)
+        started++;
+      else
+        failed++;
     }
     if (masked) pthread_sigmask(SIG_SETMASK, &old, NULL);
   }

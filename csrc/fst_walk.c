@@ -222,8 +222,7 @@ static int fst_walk__patterns_init_abs(fst_walk__patterns *list, const char *con
   return 0;
 }
 
-static bool fst_walk__match_ex(const fst_walk__patterns *list, const char *path,
-                               const char *name) {
+static bool fst_walk__match_ex(const fst_walk__patterns *list, const char *path, const char *name) {
   for (size_t i = 0; i < list->n; i++) {
     if (fst_walk__fnmatch(list->items[i].pattern, list->items[i].whole_path ? path : name))
       return true;
@@ -257,20 +256,20 @@ typedef struct {
 /* One directory on the current path: its sorted listing and the position of
  * the next entry to visit. */
 typedef struct {
-  char *names;              /* all names of the listing, NUL-separated */
+  char *names; /* all names of the listing, NUL-separated */
   fst_walk__dirent *ents;
   size_t n;
   size_t next;
   dev_t dev;
   ino_t ino;
-  size_t path_len;          /* length of this directory's path in the path buffer */
+  size_t path_len; /* length of this directory's path in the path buffer */
 } fst_walk__frame;
 
 typedef struct {
   const fst_walk_config *config;
   fst_walk__patterns python_files;
   fst_walk__patterns norecursedirs;
-  fst_walk__patterns ignore;      /* absolute, normalized paths compared for equality */
+  fst_walk__patterns ignore; /* absolute, normalized paths compared for equality */
   fst_walk__patterns ignore_glob;
   fst_walk__patterns extra;
   char *confcutdir;
@@ -370,8 +369,10 @@ static int fst_walk__read_dir(DIR *dir, fst_walk__frame *frame) {
         rc = errno; /* pytest's scandir re-raises: the directory fails to collect */
         break;
       }
-      if (S_ISDIR(sb.st_mode)) type = FST_WALK__DIR;
-      else if (S_ISREG(sb.st_mode)) type = FST_WALK__FILE;
+      if (S_ISDIR(sb.st_mode))
+        type = FST_WALK__DIR;
+      else if (S_ISREG(sb.st_mode))
+        type = FST_WALK__FILE;
     }
     if (!type) continue; /* fifos, sockets, devices: neither is_dir nor is_file */
 
@@ -380,14 +381,20 @@ static int fst_walk__read_dir(DIR *dir, fst_walk__frame *frame) {
       size_t ncap = names_cap ? names_cap * 2 : 1024;
       while (ncap < names_len + len) ncap *= 2;
       char *grown = fst_realloc(names, ncap);
-      if (!grown) { rc = -1; break; }
+      if (!grown) {
+        rc = -1;
+        break;
+      }
       names = grown;
       names_cap = ncap;
     }
     if (n == cap) {
       size_t ncap = cap ? cap * 2 : 32;
       void *grown = fst_realloc(raw, ncap * sizeof *raw);
-      if (!grown) { rc = -1; break; }
+      if (!grown) {
+        rc = -1;
+        break;
+      }
       raw = grown;
       cap = ncap;
     }
@@ -414,8 +421,7 @@ static int fst_walk__read_dir(DIR *dir, fst_walk__frame *frame) {
   for (size_t i = 0; i < n; i++) {
     ents[i].name = names + raw[i].offset;
     ents[i].type = raw[i].type;
-    if (ents[i].type == FST_WALK__FILE && strcmp(ents[i].name, "__init__.py") == 0)
-      package = true;
+    if (ents[i].type == FST_WALK__FILE && strcmp(ents[i].name, "__init__.py") == 0) package = true;
   }
   fst_free(raw);
   qsort(ents, n, sizeof *ents, fst_walk__dirent_cmp);
@@ -535,7 +541,8 @@ static int fst_walk__walk_dir(fst_walk__state *st) {
     if (top->next == top->n) {
       fst_walk__frame_clear(top);
       st->n_frames--;
-      if (st->n_frames > 0) fst_walk__buf_truncate(&st->path, st->frames[st->n_frames - 1].path_len);
+      if (st->n_frames > 0)
+        fst_walk__buf_truncate(&st->path, st->frames[st->n_frames - 1].path_len);
       continue;
     }
     const fst_walk__dirent *ent = &top->ents[top->next++];
@@ -568,8 +575,8 @@ static int fst_walk__emit_ancestor_conftest(fst_walk__state *st, const char *roo
   for (size_t i = 0; i < st->n_ancestor_conftests; i++) {
     if (strcmp(st->ancestor_conftests[i], st->path.data) == 0) return 0;
   }
-  char **grown = fst_realloc(st->ancestor_conftests,
-                             (st->n_ancestor_conftests + 1) * sizeof *grown);
+  char **grown =
+      fst_realloc(st->ancestor_conftests, (st->n_ancestor_conftests + 1) * sizeof *grown);
   if (!grown) return -1;
   st->ancestor_conftests = grown;
   grown[st->n_ancestor_conftests] = fst_strdup(st->path.data);
@@ -638,10 +645,13 @@ int fst_walk(const fst_walk_config *config, const char *const *roots, size_t n_r
   st.config = config;
   st.out = out;
   int rc = -1;
-  if (fst_walk__patterns_init_ex(&st.python_files, config->python_files, config->n_python_files) < 0 ||
-      fst_walk__patterns_init_ex(&st.norecursedirs, config->norecursedirs, config->n_norecursedirs) < 0 ||
+  if (fst_walk__patterns_init_ex(&st.python_files, config->python_files, config->n_python_files) <
+          0 ||
+      fst_walk__patterns_init_ex(&st.norecursedirs, config->norecursedirs,
+                                 config->n_norecursedirs) < 0 ||
       fst_walk__patterns_init_abs(&st.ignore, config->ignore, config->n_ignore) < 0 ||
-      fst_walk__patterns_init_abs(&st.ignore_glob, config->ignore_glob, config->n_ignore_glob) < 0 ||
+      fst_walk__patterns_init_abs(&st.ignore_glob, config->ignore_glob, config->n_ignore_glob) <
+          0 ||
       fst_walk__patterns_init_ex(&st.extra, config->extra_file_patterns,
                                  config->n_extra_file_patterns) < 0)
     goto done;
@@ -719,8 +729,8 @@ static int fst_walk__patterns_init_rel(fst_walk__patterns *list, const char *dir
 }
 
 /* The conftest of directory path[0:len], or NULL. */
-static const fst_walk__conftest *fst_walk__conftest_find(const fst_walk__conftest *sorted,
-                                                         size_t n, const char *path, size_t len) {
+static const fst_walk__conftest *fst_walk__conftest_find(const fst_walk__conftest *sorted, size_t n,
+                                                         const char *path, size_t len) {
   size_t lo = 0, hi = n;
   while (lo < hi) {
     size_t mid = lo + (hi - lo) / 2;
@@ -729,16 +739,18 @@ static const fst_walk__conftest *fst_walk__conftest_find(const fst_walk__conftes
     int cmp = memcmp(path, c->dir, common);
     if (cmp == 0) cmp = len < c->dir_len ? -1 : len > c->dir_len ? 1 : 0;
     if (cmp == 0) return c;
-    if (cmp < 0) hi = mid;
-    else lo = mid + 1;
+    if (cmp < 0)
+      hi = mid;
+    else
+      lo = mid + 1;
   }
   return NULL;
 }
 
 /* Whether pytest would ignore the path `x` (x_len bytes of `scratch`,
  * NUL-terminated there) because of the conftests above its parent. */
-static bool fst_walk__collect_ignored(const fst_walk__conftest *sorted, size_t n,
-                                      const char *x, size_t x_len) {
+static bool fst_walk__collect_ignored(const fst_walk__conftest *sorted, size_t n, const char *x,
+                                      size_t x_len) {
   size_t parent = fst_walk__parent_len(x, x_len);
   const fst_walk__conftest *for_ignore = NULL, *for_glob = NULL;
   for (size_t d = parent; d > 0 && (!for_ignore || !for_glob); d = fst_walk__parent_len(x, d)) {
@@ -753,8 +765,7 @@ static bool fst_walk__collect_ignored(const fst_walk__conftest *sorted, size_t n
 }
 
 long fst_walk_apply_collect_ignore(fst_walk_result *result,
-                                   const fst_walk_conftest_ignores *conftests,
-                                   size_t n_conftests) {
+                                   const fst_walk_conftest_ignores *conftests, size_t n_conftests) {
   assert(result && (conftests || n_conftests == 0));
   long removed = -1;
   char *scratch = NULL;
@@ -771,7 +782,8 @@ long fst_walk_apply_collect_ignore(fst_walk_result *result,
     if (fst_walk__patterns_init_rel(&c->ignore, c->dir, src->collect_ignore,
                                     src->has_collect_ignore ? src->n_collect_ignore : 0) < 0 ||
         fst_walk__patterns_init_rel(&c->ignore_glob, c->dir, src->collect_ignore_glob,
-                                    src->has_collect_ignore_glob ? src->n_collect_ignore_glob : 0) < 0) {
+                                    src->has_collect_ignore_glob ? src->n_collect_ignore_glob : 0) <
+            0) {
       n_built++;
       goto done;
     }

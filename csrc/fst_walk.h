@@ -78,38 +78,38 @@ typedef enum {
 } fst_walk_kind;
 
 typedef struct {
-  char *path;        /* absolute, lexically normalized, symlinks not resolved */
+  char *path; /* absolute, lexically normalized, symlinks not resolved */
   fst_walk_kind kind;
-  int error;         /* 0, or the errno of a failed opendir/readdir/stat (also for files
-                        whose stat failed: then size and mtime_ns are 0) */
-  int64_t size;      /* st_size (following symlinks) */
-  int64_t mtime_ns;  /* st_mtim in nanoseconds */
-  uint32_t root;     /* index of the root under which the entry was found */
+  int error;        /* 0, or the errno of a failed opendir/readdir/stat (also for files
+                       whose stat failed: then size and mtime_ns are 0) */
+  int64_t size;     /* st_size (following symlinks) */
+  int64_t mtime_ns; /* st_mtim in nanoseconds */
+  uint32_t root;    /* index of the root under which the entry was found */
 } fst_walk_entry;
 
 typedef struct {
   fst_walk_entry *entries; /* in pytest's collection order */
   size_t n_entries;
-  char **roots;            /* the roots, absolute and normalized; entry.root indexes this */
+  char **roots; /* the roots, absolute and normalized; entry.root indexes this */
   size_t n_roots;
 } fst_walk_result;
 
 /* pytest's configuration as the walk needs it; the caller passes pytest's
  * actual values (config.getini / config.getoption). */
 typedef struct {
-  const char *const *python_files;  /* ini python_files, e.g. "test_*.py", "*_test.py" */
+  const char *const *python_files; /* ini python_files, e.g. "test_*.py", "*_test.py" */
   size_t n_python_files;
   const char *const *norecursedirs; /* ini norecursedirs, e.g. "*.egg", ".*", "build" */
   size_t n_norecursedirs;
-  const char *const *ignore;        /* --ignore paths */
+  const char *const *ignore; /* --ignore paths */
   size_t n_ignore;
-  const char *const *ignore_glob;   /* --ignore-glob patterns */
+  const char *const *ignore_glob; /* --ignore-glob patterns */
   size_t n_ignore_glob;
   const char *const *extra_file_patterns; /* files other plugins collect (doctest: test*.txt) */
   size_t n_extra_file_patterns;
-  const char *confcutdir; /* pytest's confcutdir; NULL means none (every ancestor) */
-  int collect_in_virtualenv;        /* --collect-in-virtualenv */
-  int noconftest;                   /* --noconftest: report no conftest */
+  const char *confcutdir;    /* pytest's confcutdir; NULL means none (every ancestor) */
+  int collect_in_virtualenv; /* --collect-in-virtualenv */
+  int noconftest;            /* --noconftest: report no conftest */
 } fst_walk_config;
 
 /* Walk `roots` (pytest's collection argument paths, without "::" parts,
@@ -126,8 +126,8 @@ void fst_walk_result_clear(fst_walk_result *result);
 
 /* The collect_ignore / collect_ignore_glob of one conftest.py. */
 typedef struct {
-  const char *dir; /* absolute directory of the conftest.py */
-  int has_collect_ignore;       /* the module defines collect_ignore (even as []) */
+  const char *dir;                   /* absolute directory of the conftest.py */
+  int has_collect_ignore;            /* the module defines collect_ignore (even as []) */
   const char *const *collect_ignore; /* paths relative to `dir` */
   size_t n_collect_ignore;
   int has_collect_ignore_glob;
@@ -147,7 +147,6 @@ typedef struct {
  * entries removed (the rest keep their order), or -1 when out of memory
  * (then `result` is unchanged). */
 long fst_walk_apply_collect_ignore(fst_walk_result *result,
-                                   const fst_walk_conftest_ignores *conftests,
-                                   size_t n_conftests);
+                                   const fst_walk_conftest_ignores *conftests, size_t n_conftests);
 
 #endif /* FST_WALK_H */

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from pathlib import Path
 from typing import Any
 
@@ -89,6 +90,22 @@ def _third_party_reason(config: pytest.Config) -> str | None:
     return None
 
 
+class ModuleTimer:
+    """Times the collection of each test module (its import included)."""
+
+    def __init__(self) -> None:
+        self._started: dict[str, float] = {}
+
+    def start(self, collector: pytest.Collector) -> None:
+        if isinstance(collector, pytest.Module):
+            self._started[collector.nodeid] = time.perf_counter()
+
+    def stop(self, report: pytest.CollectReport, into: dict[str, float]) -> None:
+        started = self._started.pop(report.nodeid, None)
+        if started is not None:
+            into[report.nodeid] = into.get(report.nodeid, 0.0) + time.perf_counter() - started
+
+
 def cache_dir(config: pytest.Config) -> Path | None:
     """pytest's cache dir (as cacheprovider resolves it), or None when the
     cache provider is disabled. Usable before configuration."""
@@ -167,6 +184,7 @@ class FastestSession:
         self.notices = notices
         self.controller: Any = None
         self.durations: dict[str, float] = {}
+        self.module_timer = ModuleTimer()
 
     def _close_zygote(self) -> None:
         if self.zygote is not None:
@@ -182,8 +200,11 @@ class FastestSession:
                 print(line)
 
     def pytest_report_header(self, config: pytest.Config) -> str | None:
-        """One header line when workers run (a serial-looking run adds none)."""
+        """One header line when workers run (a serial-looking run adds none;
+        nor does --collect-only, whose output is pytest's exactly)."""
         if self.plan is None or not self.plan.workers or self.zygote is None:
+            return None
+        if config.option.collectonly:
             return None
         count = self.plan.workers
         return f"fastest: {count} worker{'s' if count != 1 else ''} ({self.plan.reason})"
@@ -215,6 +236,15 @@ class FastestSession:
         # Per-file time, the cost of each unit in the next run's plan.
         path = report.nodeid.split("::", 1)[0]
         self.durations[path] = self.durations.get(path, 0.0) + report.duration
+
+    # A file's cost includes its import and collection, often most of it.
+    # (With workers, they time their own collection and send it in 'C'.)
+
+    def pytest_collectstart(self, collector: pytest.Collector) -> None:
+        self.module_timer.start(collector)
+
+    def pytest_collectreport(self, report: pytest.CollectReport) -> None:
+        self.module_timer.stop(report, self.durations)
 
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
         cache = getattr(self.config, "cache", None)

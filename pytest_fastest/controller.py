@@ -55,6 +55,7 @@ class WorkerNode:
     handle: int = -1  # the dispatcher's worker id
     units: list[int] = field(default_factory=list)  # unfinished, in send order
     shutting_down: bool = False
+    timing: dict[str, float] = field(default_factory=dict)
 
     @property
     def gateway(self) -> WorkerNode:  # plugins read node.gateway.id
@@ -175,6 +176,7 @@ class Controller:
                     # Collected by a plugin outside the plan: run it where it was found.
                     self.extra_units.append((handle, path))
             deselected.extend(message.get("deselected_ids", []))
+            self._record_collect_times(message.get("collect_times", {}))
             collect_reports.extend(message["reports"])
         numcollected = sum(message["collected"] for _, message in collected)
         # In pytest's collection order, as a serial run reports them.
@@ -214,6 +216,13 @@ class Controller:
                 chain = [nodes[n] for n in unit_chains[index]] if unit_chains else []
                 items.append(_ReplayItem(nodeid, chain))
         return items
+
+    def _record_collect_times(self, times: dict[str, float]) -> None:
+        """Add the workers' module collection times to the recorded costs."""
+        session = self.config.pluginmanager.get_plugin("fastest-session")
+        if session is not None:
+            for path, seconds in times.items():
+                session.durations[path] = session.durations.get(path, 0.0) + seconds
 
     def _gather_collection(self) -> list[tuple[int, dict[str, Any]]]:
         messages: dict[int, dict[str, Any]] = {}
@@ -310,6 +319,7 @@ class Controller:
             node = self.nodes[handle]
             message = json.loads(payload)
             node.workeroutput = message.get("workeroutput", {})
+            node.timing = message.get("timing", {})
             for data in message.get("warnings", []):
                 self.config.hook.pytest_warning_recorded.call_historic(
                     kwargs=report.warning_from_data(data)
@@ -454,6 +464,18 @@ class Controller:
             except ProcessLookupError:
                 pass
         self.by_pid.clear()
+
+    def pytest_terminal_summary(self, terminalreporter: Any) -> None:
+        """Under --fastest-explain: where each worker's time went."""
+        if not self.config.option.fastest_explain:
+            return
+        for node in self.nodes.values():
+            t = node.timing
+            if t:
+                terminalreporter.write_line(
+                    f"fastest: {node.id}: collected in {t['collect']:.2f}s, then ran "
+                    f"{t['run']:.2f}s (of which {t['waited']:.2f}s waiting for work)"
+                )
 
     def pytest_unconfigure(self, config: pytest.Config) -> None:
         self.kill_all()

@@ -26,6 +26,7 @@ import inspect
 import json
 import os
 import select
+import time
 from collections import deque
 from pathlib import Path
 from typing import Any
@@ -33,6 +34,7 @@ from typing import Any
 import pytest
 
 from . import report, wire
+from .activation import ModuleTimer
 
 WORKER_KEY = pytest.StashKey["WorkerSession"]()
 
@@ -55,6 +57,12 @@ class WorkerSession:
         self.deselected: list[str] = []
         self.collected = 0
         self.collect_reports: list[dict[str, Any]] = []
+        self.collect_times: dict[str, float] = {}
+        # Where this worker's time went, for --fastest-explain.
+        self.started = time.perf_counter()
+        self.collected_at = self.started
+        self.waited = 0.0
+        self.module_timer = ModuleTimer()
         self.pending: list[Any] = []
         self.warnings: list[dict[str, Any]] = []
         self.queue: deque[_Unit] = deque()
@@ -134,13 +142,19 @@ class WorkerSession:
             "collected": self.collected,
             "deselected_ids": self.deselected,
             "reports": self.collect_reports,
+            "collect_times": self.collect_times,
         }
         if self.config.option.collectonly:
             message["tree"] = _collection_tree(self.config, self.items_by_file)
+        self.collected_at = time.perf_counter()
         self.channel.send_json(wire.COLLECTED, message)
         return True
 
+    def pytest_collectstart(self, collector: pytest.Collector) -> None:
+        self.module_timer.start(collector)
+
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
+        self.module_timer.stop(report, self.collect_times)
         if not self._collecting_initial:
             return
         self.collected += sum(1 for x in report.result if isinstance(x, pytest.Item))
@@ -174,7 +188,9 @@ class WorkerSession:
 
     def _receive(self, session: pytest.Session) -> None:
         try:
+            before = time.perf_counter()
             kind, payload = self.channel.receive()
+            self.waited += time.perf_counter() - before
         except wire.ChannelClosed:
             self.stopping = self.ended = True
             return
@@ -254,9 +270,16 @@ class WorkerSession:
     def pytest_sessionfinish(self, session: pytest.Session) -> Any:
         result = yield
         workeroutput = getattr(self.config, "workeroutput", {})
+        now = time.perf_counter()
+        timing = {
+            "collect": self.collected_at - self.started,
+            "run": now - self.collected_at,
+            "waited": self.waited,
+        }
         try:
             self.channel.send_json(
-                wire.FINAL, {"workeroutput": workeroutput, "warnings": self.warnings}
+                wire.FINAL,
+                {"workeroutput": workeroutput, "warnings": self.warnings, "timing": timing},
             )
         except OSError:
             pass

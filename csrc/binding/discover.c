@@ -75,8 +75,8 @@ typedef struct {
 } fst_discover_inputs;
 
 static void fst_binding__inputs_clear(fst_discover_inputs *in) {
-  char **lists[] = {in->roots,  in->python_files, in->norecursedirs,  in->ignore,
-                    in->ignore_glob, in->extra,   in->python_classes, in->python_functions};
+  char **lists[] = {in->roots,       in->python_files, in->norecursedirs,  in->ignore,
+                    in->ignore_glob, in->extra,        in->python_classes, in->python_functions};
   for (size_t i = 0; i < sizeof lists / sizeof lists[0]; i++) fst_binding_free_strings(lists[i]);
   fst_free(in->confcutdir);
   fst_free(in->cache_path);
@@ -106,7 +106,8 @@ static PyObject *fst_binding__string_list(char **strings, size_t count) {
   PyObject *list = PyList_New((Py_ssize_t)count);
   if (!list) return NULL;
   for (size_t i = 0; i < count; i++) {
-    PyObject *s = PyUnicode_DecodeUTF8(strings[i], (Py_ssize_t)strlen(strings[i]), "surrogateescape");
+    PyObject *s =
+        PyUnicode_DecodeUTF8(strings[i], (Py_ssize_t)strlen(strings[i]), "surrogateescape");
     if (!s) {
       Py_DECREF(list);
       return NULL;
@@ -125,8 +126,10 @@ static PyObject *fst_binding__file_tuple(const fst_discover_file *file) {
     const fst_item *item = &info->items[i];
     PyObject *markers = fst_binding__string_list(item->markers, item->n_markers);
     if (!markers) goto error;
-    PyObject *tuple = Py_BuildValue("(NkN)", PyUnicode_DecodeUTF8(item->name, (Py_ssize_t)strlen(item->name), "surrogateescape"),
-                                    (unsigned long)item->line, markers); /* steals both */
+    PyObject *tuple = Py_BuildValue(
+        "(NkN)",
+        PyUnicode_DecodeUTF8(item->name, (Py_ssize_t)strlen(item->name), "surrogateescape"),
+        (unsigned long)item->line, markers); /* steals both */
     if (!tuple) goto error;
     PyList_SET_ITEM(items, (Py_ssize_t)i, tuple); /* steals tuple */
   }
@@ -137,10 +140,10 @@ static PyObject *fst_binding__file_tuple(const fst_discover_file *file) {
   PyObject *path = PyUnicode_DecodeFSDefault(file->path);
   if (!path) goto error;
   /* N steals the references: items, imports, ignore, ignore_glob, path. */
-  return Py_BuildValue("(NiiLLiizNNkNN)", path, (int)file->kind, file->error,
-                       (long long)file->size, (long long)file->mtime_ns, file->from_cache,
-                       (int)info->verdict, info->reason, items, imports,
-                       (unsigned long)info->hooks, ignore, ignore_glob);
+  return Py_BuildValue("(NiiLLiizNNkNN)", path, (int)file->kind, file->error, (long long)file->size,
+                       (long long)file->mtime_ns, file->from_cache, (int)info->verdict,
+                       info->reason, items, imports, (unsigned long)info->hooks, ignore,
+                       ignore_glob);
 error:
   Py_XDECREF(items);
   Py_XDECREF(imports);
@@ -151,8 +154,8 @@ error:
 
 /* The part that runs without the GIL: cache load, discovery, cache save. */
 static int fst_binding__discover_nogil(const TSLanguage *language, const fst_discover_inputs *in,
-                                       unsigned threads, fst_discover_result *result,
-                                       char *warning, size_t warning_size) {
+                                       unsigned threads, fst_discover_result *result, char *warning,
+                                       size_t warning_size) {
   fst_walk_config walk = {
       .python_files = (const char *const *)in->python_files,
       .n_python_files = in->n_python_files,
@@ -234,7 +237,8 @@ PyObject *fst_binding_discover(PyObject *module, PyObject *const *args, Py_ssize
   in.roots = fst_binding_strings(args[0], "roots", &in.n_roots);
   if (!in.roots) goto error;
   if (fst_binding__list_setting(settings, "python_files", &in.python_files, &in.n_python_files) ||
-      fst_binding__list_setting(settings, "norecursedirs", &in.norecursedirs, &in.n_norecursedirs) ||
+      fst_binding__list_setting(settings, "norecursedirs", &in.norecursedirs,
+                                &in.n_norecursedirs) ||
       fst_binding__list_setting(settings, "ignore", &in.ignore, &in.n_ignore) ||
       fst_binding__list_setting(settings, "ignore_glob", &in.ignore_glob, &in.n_ignore_glob) ||
       fst_binding__list_setting(settings, "extra_file_patterns", &in.extra, &in.n_extra) ||
@@ -254,11 +258,9 @@ PyObject *fst_binding_discover(PyObject *module, PyObject *const *args, Py_ssize
   if (PyErr_Occurred()) goto error;
 
   int status;
-  Py_BEGIN_ALLOW_THREADS
-  status = fst_binding__discover_nogil(state->language, &in, (unsigned)threads, &result, warning,
-                                       sizeof warning);
-  Py_END_ALLOW_THREADS
-  if (status != 0) {
+  Py_BEGIN_ALLOW_THREADS status = fst_binding__discover_nogil(
+      state->language, &in, (unsigned)threads, &result, warning, sizeof warning);
+  Py_END_ALLOW_THREADS if (status != 0) {
     PyErr_NoMemory();
     goto error;
   }

@@ -18,9 +18,8 @@
 #include "fst_dispatch.h"
 
 typedef struct {
-  PyObject_HEAD
-  fst_dispatch *dispatch; /* owned; NULL after close() */
-  int waiting;            /* a wait() is in progress without the GIL */
+  PyObject_HEAD fst_dispatch *dispatch; /* owned; NULL after close() */
+  int waiting;                          /* a wait() is in progress without the GIL */
 } fst_dispatcher_object;
 
 static int fst_dispatcher__check(fst_dispatcher_object *self) {
@@ -72,9 +71,10 @@ static void fst_dispatcher_dealloc(fst_dispatcher_object *self) {
   Py_DECREF(type); /* heap type instances hold a reference to their type */
 }
 
-PyDoc_STRVAR(add_worker_doc, "add_worker(fd, pid, /) -> int\n--\n\n"
-                             "Hand a worker's socket fd (ownership passes to the dispatcher)\n"
-                             "and its pid; returns the worker id.");
+PyDoc_STRVAR(add_worker_doc,
+             "add_worker(fd, pid, /) -> int\n--\n\n"
+             "Hand a worker's socket fd (ownership passes to the dispatcher)\n"
+             "and its pid; returns the worker id.");
 static PyObject *fst_dispatcher_add_worker(fst_dispatcher_object *self, PyObject *const *args,
                                            Py_ssize_t nargs) {
   if (fst_dispatcher__check(self)) return NULL;
@@ -95,9 +95,10 @@ static PyObject *fst_dispatcher_add_worker(fst_dispatcher_object *self, PyObject
   return PyLong_FromLong(id);
 }
 
-PyDoc_STRVAR(add_unit_doc, "add_unit(home, cost, payload, /) -> int\n--\n\n"
-                           "Queue a unit (payload: JSON bytes) for worker `home`, or -1 for\n"
-                           "any worker; returns the unit id.");
+PyDoc_STRVAR(add_unit_doc,
+             "add_unit(home, cost, payload, /) -> int\n--\n\n"
+             "Queue a unit (payload: JSON bytes) for worker `home`, or -1 for\n"
+             "any worker; returns the unit id.");
 static PyObject *fst_dispatcher_add_unit(fst_dispatcher_object *self, PyObject *const *args,
                                          Py_ssize_t nargs) {
   if (fst_dispatcher__check(self)) return NULL;
@@ -113,8 +114,9 @@ static PyObject *fst_dispatcher_add_unit(fst_dispatcher_object *self, PyObject *
   return PyLong_FromLong(id);
 }
 
-PyDoc_STRVAR(send_doc, "send(worker, type, payload, /) -> None\n--\n\n"
-                       "Queue one frame (type: a 1-byte bytes) to a worker.");
+PyDoc_STRVAR(send_doc,
+             "send(worker, type, payload, /) -> None\n--\n\n"
+             "Queue one frame (type: a 1-byte bytes) to a worker.");
 static PyObject *fst_dispatcher_send(fst_dispatcher_object *self, PyObject *const *args,
                                      Py_ssize_t nargs) {
   if (fst_dispatcher__check(self)) return NULL;
@@ -126,20 +128,20 @@ static PyObject *fst_dispatcher_send(fst_dispatcher_object *self, PyObject *cons
   char *payload;
   Py_ssize_t size;
   if (PyBytes_AsStringAndSize(args[2], &payload, &size) < 0) return NULL;
-  int status =
-      fst_dispatch_send(self->dispatch, worker, PyBytes_AS_STRING(args[1])[0], payload, (size_t)size);
+  int status = fst_dispatch_send(self->dispatch, worker, PyBytes_AS_STRING(args[1])[0], payload,
+                                 (size_t)size);
   if (status < 0) return fst_dispatcher__error(status);
   Py_RETURN_NONE;
 }
 
-#define FST_DISPATCHER_SIMPLE(name, call, doc)                                   \
-  PyDoc_STRVAR(name##_doc, doc);                                                 \
-  static PyObject *fst_dispatcher_##name(fst_dispatcher_object *self,            \
-                                         PyObject *Py_UNUSED(ignored)) {         \
-    if (fst_dispatcher__check(self)) return NULL;                                \
-    int status = call(self->dispatch);                                           \
-    if (status < 0) return fst_dispatcher__error(status);                        \
-    Py_RETURN_NONE;                                                              \
+#define FST_DISPATCHER_SIMPLE(name, call, doc)                           \
+  PyDoc_STRVAR(name##_doc, doc);                                         \
+  static PyObject *fst_dispatcher_##name(fst_dispatcher_object *self,    \
+                                         PyObject *Py_UNUSED(ignored)) { \
+    if (fst_dispatcher__check(self)) return NULL;                        \
+    int status = call(self->dispatch);                                   \
+    if (status < 0) return fst_dispatcher__error(status);                \
+    Py_RETURN_NONE;                                                      \
   }
 
 FST_DISPATCHER_SIMPLE(start, fst_dispatch_start,
@@ -178,9 +180,10 @@ static PyObject *fst_dispatcher__event(const fst_dispatch_event *event) {
   return NULL;
 }
 
-PyDoc_STRVAR(wait_doc, "wait(timeout_ms, /) -> list\n--\n\n"
-                       "Block (GIL released) until events are pending or the timeout passes;\n"
-                       "return every pending event as a tuple (see the module docs).");
+PyDoc_STRVAR(wait_doc,
+             "wait(timeout_ms, /) -> list\n--\n\n"
+             "Block (GIL released) until events are pending or the timeout passes;\n"
+             "return every pending event as a tuple (see the module docs).");
 static PyObject *fst_dispatcher_wait(fst_dispatcher_object *self, PyObject *arg) {
   if (fst_dispatcher__check(self)) return NULL;
   int timeout = fst_binding_as_int(arg);
@@ -192,10 +195,8 @@ static PyObject *fst_dispatcher_wait(fst_dispatcher_object *self, PyObject *arg)
   fst_dispatch_batch *batch = NULL;
   int count;
   self->waiting = 1;
-  Py_BEGIN_ALLOW_THREADS
-  count = fst_dispatch_wait(self->dispatch, timeout, &batch);
-  Py_END_ALLOW_THREADS
-  self->waiting = 0;
+  Py_BEGIN_ALLOW_THREADS count = fst_dispatch_wait(self->dispatch, timeout, &batch);
+  Py_END_ALLOW_THREADS self->waiting = 0;
   if (count < 0) return fst_dispatcher__error(count);
   size_t n = 0;
   const fst_dispatch_event *events = batch ? fst_dispatch_batch_events(batch, &n) : NULL;
@@ -214,9 +215,10 @@ done:
   return list;
 }
 
-PyDoc_STRVAR(worker_exited_doc, "worker_exited(pid, status, /) -> int\n--\n\n"
-                                "Report a worker's wait status (from the zygote); returns its id,\n"
-                                "or -1 for an unknown pid.");
+PyDoc_STRVAR(worker_exited_doc,
+             "worker_exited(pid, status, /) -> int\n--\n\n"
+             "Report a worker's wait status (from the zygote); returns its id,\n"
+             "or -1 for an unknown pid.");
 static PyObject *fst_dispatcher_worker_exited(fst_dispatcher_object *self, PyObject *const *args,
                                               Py_ssize_t nargs) {
   if (fst_dispatcher__check(self)) return NULL;
@@ -228,8 +230,9 @@ static PyObject *fst_dispatcher_worker_exited(fst_dispatcher_object *self, PyObj
   return PyLong_FromLong(id < 0 ? -1 : id);
 }
 
-PyDoc_STRVAR(close_worker_doc, "close_worker(worker, /) -> None\n--\n\n"
-                               "Stop reading a worker and close its channel.");
+PyDoc_STRVAR(close_worker_doc,
+             "close_worker(worker, /) -> None\n--\n\n"
+             "Stop reading a worker and close its channel.");
 static PyObject *fst_dispatcher_close_worker(fst_dispatcher_object *self, PyObject *arg) {
   if (fst_dispatcher__check(self)) return NULL;
   int worker = fst_binding_as_int(arg);
@@ -239,8 +242,9 @@ static PyObject *fst_dispatcher_close_worker(fst_dispatcher_object *self, PyObje
   Py_RETURN_NONE;
 }
 
-PyDoc_STRVAR(close_doc, "close() -> None\n--\n\n"
-                        "Stop the I/O thread and close every channel. Idempotent.");
+PyDoc_STRVAR(close_doc,
+             "close() -> None\n--\n\n"
+             "Stop the I/O thread and close every channel. Idempotent.");
 static PyObject *fst_dispatcher_close(fst_dispatcher_object *self, PyObject *Py_UNUSED(ignored)) {
   if (self->waiting) {
     PyErr_SetString(PyExc_RuntimeError, "close() during wait()");
@@ -248,14 +252,13 @@ static PyObject *fst_dispatcher_close(fst_dispatcher_object *self, PyObject *Py_
   }
   fst_dispatch *dispatch = self->dispatch;
   self->dispatch = NULL;
-  Py_BEGIN_ALLOW_THREADS
-  fst_dispatch_delete(dispatch);
-  Py_END_ALLOW_THREADS
-  Py_RETURN_NONE;
+  Py_BEGIN_ALLOW_THREADS fst_dispatch_delete(dispatch);
+  Py_END_ALLOW_THREADS Py_RETURN_NONE;
 }
 
 static PyMethodDef fst_dispatcher_methods[] = {
-    {"add_worker", (PyCFunction)(void (*)(void))fst_dispatcher_add_worker, METH_FASTCALL, add_worker_doc},
+    {"add_worker", (PyCFunction)(void (*)(void))fst_dispatcher_add_worker, METH_FASTCALL,
+     add_worker_doc},
     {"add_unit", (PyCFunction)(void (*)(void))fst_dispatcher_add_unit, METH_FASTCALL, add_unit_doc},
     {"send", (PyCFunction)(void (*)(void))fst_dispatcher_send, METH_FASTCALL, send_doc},
     {"start", (PyCFunction)fst_dispatcher_start, METH_NOARGS, start_doc},
@@ -270,7 +273,8 @@ static PyMethodDef fst_dispatcher_methods[] = {
 };
 
 static PyType_Slot fst_dispatcher_slots[] = {
-    {Py_tp_doc, "Dispatcher(lookahead=2)\n--\n\nUnits to workers, frames back (csrc/fst_dispatch.h)."},
+    {Py_tp_doc,
+     "Dispatcher(lookahead=2)\n--\n\nUnits to workers, frames back (csrc/fst_dispatch.h)."},
     {Py_tp_new, fst_dispatcher_new},
     {Py_tp_dealloc, fst_dispatcher_dealloc},
     {Py_tp_methods, fst_dispatcher_methods},
