@@ -81,7 +81,7 @@ def discover_main(args: argparse.Namespace) -> int:
     for info in inventory.test_files():
         relpath = inventory.relpath(info.path)
         if info.static_exact:
-            out.extend(f"{relpath}::{item.name}\n" for item in info.items)
+            out.extend(f"{relpath}::{name}\n" for name, _, _ in info.items)
         else:
             print(f"{relpath}: needs import: {info.reason}", file=sys.stderr)
     sys.stdout.write("".join(out))
@@ -102,12 +102,8 @@ def _as_json(inventory: Any) -> dict[str, Any]:
                 "reason": info.reason,
                 "cached": info.cached,
                 "tests": [
-                    {
-                        "nodeid": f"{relpath}::{item.name}",
-                        "line": item.line,
-                        "markers": item.markers,
-                    }
-                    for item in info.items
+                    {"nodeid": f"{relpath}::{name}", "line": line, "markers": markers}
+                    for name, line, markers in info.items
                 ],
                 "imports": info.imports,
             }

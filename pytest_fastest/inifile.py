@@ -12,17 +12,10 @@ the same values come from pytest's own config object instead.
 
 from __future__ import annotations
 
-import configparser
 import os
 import shlex
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-
-try:
-    import tomllib
-except ImportError:  # Python 3.10
-    tomllib = None  # type: ignore[assignment]
 
 DEFAULTS: dict[str, list[str]] = {
     "python_files": ["test_*.py", "*_test.py"],
@@ -44,11 +37,13 @@ DEFAULTS: dict[str, list[str]] = {
 }
 
 
-@dataclass
 class IniConfig:
-    rootdir: Path
-    inifile: Path | None
-    values: dict[str, Any] = field(default_factory=dict)
+    # A plain class: an editor waits for `discover`, and dataclasses costs
+    # several milliseconds to import.
+    def __init__(self, rootdir: Path, inifile: Path | None, values: dict[str, Any]) -> None:
+        self.rootdir = rootdir
+        self.inifile = inifile
+        self.values = values
 
     def getlist(self, name: str) -> list[str]:
         value = self.values.get(name)
@@ -64,7 +59,9 @@ class IniConfig:
 
 
 def _toml(path: Path) -> dict[str, Any] | None:
-    if tomllib is None:
+    try:
+        import tomllib
+    except ImportError:  # Python 3.10
         return None
     try:
         with open(path, "rb") as f:
@@ -93,6 +90,8 @@ def _from_pyproject(path: Path) -> dict[str, Any] | None:
 
 
 def _from_ini(path: Path, section: str, always: bool) -> dict[str, Any] | None:
+    import configparser
+
     parser = configparser.ConfigParser(interpolation=None, strict=False)
     try:
         parser.read(path, encoding="utf-8")
