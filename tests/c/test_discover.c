@@ -11,6 +11,7 @@
 #include "fst_alloc.h"
 #include "fst_discover.h"
 #include "fst_test.h"
+#include "fst_test_tree.h"
 #include "fst_test_grammar.h"
 
 FST_TEST_DEFINE_GLOBALS;
@@ -37,50 +38,11 @@ static fst_discover_config default_config(unsigned threads) {
   return config;
 }
 
-/* ---- tree helpers --------------------------------------------------------- */
-
-static char tree[256];
-
-static void tree_new(void) {
-  struct stat sb;
-  const char *base = stat("/dev/shm", &sb) == 0 && S_ISDIR(sb.st_mode) && access("/dev/shm", W_OK) == 0
-                         ? "/dev/shm"
-                         : "/tmp";
-  snprintf(tree, sizeof tree, "%s/fst_discover_XXXXXX", base);
-  if (!mkdtemp(tree)) {
-    perror("mkdtemp");
-    exit(1);
-  }
-}
-
-static void tree_remove(void) {
-  char cmd[1024];
-  snprintf(cmd, sizeof cmd, "chmod -R u+rwx %s 2>/dev/null; rm -rf %s", tree, tree);
-  if (system(cmd) != 0) fprintf(stderr, "  could not remove %s\n", tree);
-}
-
-static void write_file(const char *rel, const char *content) {
-  char path[1024];
-  snprintf(path, sizeof path, "%s/%s", tree, rel);
-  for (char *p = path + strlen(tree) + 1; *p; p++) {
-    if (*p == '/') {
-      *p = '\0';
-      mkdir(path, 0755);
-      *p = '/';
-    }
-  }
-  FILE *f = fopen(path, "w");
-  if (!f) {
-    perror(path);
-    exit(1);
-  }
-  fputs(content, f);
-  fclose(f);
-}
+/* ---- trees (fst_test_tree.h) --------------------------------------------- */
 
 static const char *rel(const char *path) {
-  size_t n = strlen(tree);
-  return strncmp(path, tree, n) == 0 && path[n] == '/' ? path + n + 1 : path;
+  size_t n = strlen(fst_test_tree);
+  return strncmp(path, fst_test_tree, n) == 0 && path[n] == '/' ? path + n + 1 : path;
 }
 
 /* "<path>: name, name" per file, one per line; "!" + reason when needs-import. */
@@ -106,7 +68,7 @@ static const char *list(const fst_discover_result *result) {
 }
 
 static const char *discover_list(const fst_discover_config *config) {
-  const char *roots[] = {tree};
+  const char *roots[] = {fst_test_tree};
   fst_discover_result result = {0};
   if (fst_discover(config, roots, 1, &result) != 0) return "(discover failed)";
   list(&result);
@@ -117,27 +79,29 @@ static const char *discover_list(const fst_discover_config *config) {
 /* ---- tests ---------------------------------------------------------------- */
 
 static void discover_should_extract_every_file_in_walk_order(void) {
-  tree_new();
-  write_file("conftest.py", "import pytest\n");
-  write_file("b/test_two.py", "def test_b():\n    pass\n\nclass TestC:\n    def test_m(self):\n        pass\n");
-  write_file("test_one.py", "def test_a():\n    pass\n");
-  write_file("a_test.py", "def test_z():\n    pass\n");
+  fst_test_tree_new("fst_discover");
+  fst_test_tree_write("conftest.py", "import pytest\n");
+  fst_test_tree_write(
+      "b/test_two.py",
+      "def test_b():\n    pass\n\nclass TestC:\n    def test_m(self):\n        pass\n");
+  fst_test_tree_write("test_one.py", "def test_a():\n    pass\n");
+  fst_test_tree_write("a_test.py", "def test_z():\n    pass\n");
   fst_discover_config config = default_config(2);
   FST_CHECK_STR(discover_list(&config),
                 "conftest.py:\n"
                 "a_test.py: test_z\n"
                 "b/test_two.py: test_b TestC::test_m\n"
                 "test_one.py: test_a");
-  tree_remove();
+  fst_test_tree_remove();
 }
 
 static void discover_should_give_the_same_result_with_one_or_many_threads(void) {
-  tree_new();
+  fst_test_tree_new("fst_discover");
   char rel_path[64], body[256];
   for (int i = 0; i < 300; i++) {
     snprintf(rel_path, sizeof rel_path, "d%d/test_%03d.py", i % 7, i);
     snprintf(body, sizeof body, "def test_%d():\n    pass\n\ndef test_%d_b():\n    pass\n", i, i);
-    write_file(rel_path, body);
+    fst_test_tree_write(rel_path, body);
   }
   fst_discover_config config = default_config(1);
   char *one = strdup(discover_list(&config));
@@ -145,19 +109,19 @@ static void discover_should_give_the_same_result_with_one_or_many_threads(void) 
   FST_CHECK_STR(discover_list(&config), one);
   FST_CHECK(strstr(one, "d5/test_299.py: test_299 test_299_b") != NULL);
   free(one);
-  tree_remove();
+  fst_test_tree_remove();
 }
 
 static void discover_should_report_a_too_large_file_as_needs_import(void) {
-  tree_new();
-  write_file("test_big.py", "def test_big():\n    pass\n# padding padding padding\n");
-  write_file("test_small.py", "def test_s():\n    pass\n");
+  fst_test_tree_new("fst_discover");
+  fst_test_tree_write("test_big.py", "def test_big():\n    pass\n# padding padding padding\n");
+  fst_test_tree_write("test_small.py", "def test_s():\n    pass\n");
   fst_discover_config config = default_config(2);
   config.max_file_size = 30;
   FST_CHECK_STR(discover_list(&config),
                 "test_big.py: !file too large (51 bytes)\n"
                 "test_small.py: test_s");
-  tree_remove();
+  fst_test_tree_remove();
 }
 
 static void discover_should_report_an_unreadable_file_as_needs_import(void) {
@@ -165,32 +129,32 @@ static void discover_should_report_an_unreadable_file_as_needs_import(void) {
     printf("  (skipped: root reads every file)\n");
     return;
   }
-  tree_new();
-  write_file("test_locked.py", "def test_x():\n    pass\n");
+  fst_test_tree_new("fst_discover");
+  fst_test_tree_write("test_locked.py", "def test_x():\n    pass\n");
   char path[1024];
-  snprintf(path, sizeof path, "%s/test_locked.py", tree);
+  snprintf(path, sizeof path, "%s/test_locked.py", fst_test_tree);
   chmod(path, 0);
   fst_discover_config config = default_config(1);
-  const char *roots[] = {tree};
+  const char *roots[] = {fst_test_tree};
   fst_discover_result result = {0};
   FST_CHECK_INT(fst_discover(&config, roots, 1, &result), 0);
   FST_CHECK_STR(list(&result), "test_locked.py: !cannot read file: Permission denied");
   FST_CHECK_INT(result.n_files ? result.files[0].error : 0, EACCES);
   fst_discover_result_clear(&result);
-  tree_remove();
+  fst_test_tree_remove();
 }
 
 static void discover_should_pass_walk_errors_through_as_needs_import(void) {
-  tree_new();
-  write_file("a/test_a.py", "def test_a():\n    pass\n");
+  fst_test_tree_new("fst_discover");
+  fst_test_tree_write("a/test_a.py", "def test_a():\n    pass\n");
   char link[1024];
-  snprintf(link, sizeof link, "%s/a/loop", tree);
+  snprintf(link, sizeof link, "%s/a/loop", fst_test_tree);
   if (symlink("..", link) != 0) perror("symlink");
-  write_file("notes.txt", "text\n");
+  fst_test_tree_write("notes.txt", "text\n");
   char missing[1024], notes[1024];
-  snprintf(missing, sizeof missing, "%s/missing", tree);
-  snprintf(notes, sizeof notes, "%s/notes.txt", tree);
-  const char *roots[] = {tree, missing, notes};
+  snprintf(missing, sizeof missing, "%s/missing", fst_test_tree);
+  snprintf(notes, sizeof notes, "%s/notes.txt", fst_test_tree);
+  const char *roots[] = {fst_test_tree, missing, notes};
   fst_discover_config config = default_config(2);
   fst_discover_result result = {0};
   FST_CHECK_INT(fst_discover(&config, roots, 3, &result), 0);
@@ -203,7 +167,7 @@ static void discover_should_pass_walk_errors_through_as_needs_import(void) {
   FST_CHECK_INT(result.n_files == 4 ? result.files[2].root : 0, 1);
   FST_CHECK_INT(result.n_files == 4 ? (int)result.files[3].kind : -1, FST_WALK_OTHER_FILE);
   fst_discover_result_clear(&result);
-  tree_remove();
+  fst_test_tree_remove();
 }
 
 /* A cache stand-in: answers for paths ending in "_cached.py" with a
@@ -227,14 +191,14 @@ static int fake_reuse(void *ctx, const char *path, int64_t size, int64_t mtime_n
 }
 
 static void discover_should_not_read_or_parse_files_the_cache_reuses(void) {
-  tree_new();
-  write_file("test_a_cached.py", "this is not python ((((\n");
-  write_file("test_b.py", "def test_b():\n    pass\n");
+  fst_test_tree_new("fst_discover");
+  fst_test_tree_write("test_a_cached.py", "this is not python ((((\n");
+  fst_test_tree_write("test_b.py", "def test_b():\n    pass\n");
   fst_discover_config config = default_config(2);
   fake_cache cache = {0};
   config.reuse = fake_reuse;
   config.reuse_ctx = &cache;
-  const char *roots[] = {tree};
+  const char *roots[] = {fst_test_tree};
   fst_discover_result result = {0};
   FST_CHECK_INT(fst_discover(&config, roots, 1, &result), 0);
   FST_CHECK_STR(list(&result), "cached test_a_cached.py: !from the cache\ntest_b.py: test_b");
@@ -244,16 +208,18 @@ static void discover_should_not_read_or_parse_files_the_cache_reuses(void) {
   FST_CHECK_INT(result.n_parsed, 1);
   FST_CHECK_INT(result.bytes_parsed, strlen("def test_b():\n    pass\n"));
   fst_discover_result_clear(&result);
-  tree_remove();
+  fst_test_tree_remove();
 }
 
 static void discover_should_fail_cleanly_when_out_of_memory(void) {
-  tree_new();
-  write_file("conftest.py", "collect_ignore = ['x.py']\n");
-  write_file("test_a.py", "import pytest\n\n@pytest.mark.parametrize('x', [1, 2])\ndef test_a(x):\n    pass\n");
-  write_file("sub/test_b.py", "class TestB:\n    def test_m(self):\n        pass\n");
+  fst_test_tree_new("fst_discover");
+  fst_test_tree_write("conftest.py", "collect_ignore = ['x.py']\n");
+  fst_test_tree_write(
+      "test_a.py",
+      "import pytest\n\n@pytest.mark.parametrize('x', [1, 2])\ndef test_a(x):\n    pass\n");
+  fst_test_tree_write("sub/test_b.py", "class TestB:\n    def test_m(self):\n        pass\n");
   fst_discover_config config = default_config(2);
-  const char *roots[] = {tree};
+  const char *roots[] = {fst_test_tree};
   int succeeded = 0;
   for (long budget = 0; budget < 100000 && !succeeded; budget++) {
     fst_discover_result result = {0};
@@ -262,7 +228,8 @@ static void discover_should_fail_cleanly_when_out_of_memory(void) {
     fst_alloc_fail_after(-1);
     if (rc == 0) {
       succeeded = 1;
-      FST_CHECK_STR(list(&result), "conftest.py:\nsub/test_b.py: TestB::test_m\ntest_a.py: test_a[1] test_a[2]");
+      FST_CHECK_STR(list(&result),
+                    "conftest.py:\nsub/test_b.py: TestB::test_m\ntest_a.py: test_a[1] test_a[2]");
     } else {
       FST_CHECK_INT(rc, -1);
       FST_CHECK(result.files == NULL && result.n_files == 0);
@@ -270,26 +237,26 @@ static void discover_should_fail_cleanly_when_out_of_memory(void) {
     fst_discover_result_clear(&result);
   }
   FST_CHECK(succeeded);
-  tree_remove();
+  fst_test_tree_remove();
 }
 
 /* The measurement the brief asks for: 1,000 files / 20,000 tests. */
 static void discover_should_be_fast_on_a_large_suite(void) {
-  tree_new();
+  fst_test_tree_new("fst_discover");
   char rel_path[64];
   static char body[8192];
   for (int f = 0; f < 1000; f++) {
     size_t o = 0;
     o += (size_t)snprintf(body + o, sizeof body - o, "import pytest\n\n");
     for (int t = 0; t < 20; t++) {
-      o += (size_t)snprintf(body + o, sizeof body - o,
-                            "\ndef test_case_%d_%d():\n    value = %d * 2\n    assert value == %d\n",
-                            f, t, t, t * 2);
+      o += (size_t)snprintf(
+          body + o, sizeof body - o,
+          "\ndef test_case_%d_%d():\n    value = %d * 2\n    assert value == %d\n", f, t, t, t * 2);
     }
     snprintf(rel_path, sizeof rel_path, "pkg%02d/test_mod_%04d.py", f % 20, f);
-    write_file(rel_path, body);
+    fst_test_tree_write(rel_path, body);
   }
-  const char *roots[] = {tree};
+  const char *roots[] = {fst_test_tree};
   for (unsigned threads = 1; threads <= 2; threads++) {
     fst_discover_config config = default_config(threads);
     fst_discover_result result = {0};
@@ -306,13 +273,14 @@ static void discover_should_be_fast_on_a_large_suite(void) {
     double s = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
     double cpu = (double)(c1.tv_sec - c0.tv_sec) + (double)(c1.tv_nsec - c0.tv_nsec) / 1e9;
     /* Wall time depends on the machine's load; CPU time says what it costs. */
-    printf("  %u thread(s): %zu files, %zu tests, %.2f MB in %.1f ms wall (%.1f ms CPU): "
-           "%.0f files/s, %.1f MB/s\n",
-           result.threads_used, result.n_files, tests, (double)result.bytes_parsed / 1e6, s * 1e3,
-           cpu * 1e3, (double)result.n_files / s, (double)result.bytes_parsed / 1e6 / s);
+    printf(
+        "  %u thread(s): %zu files, %zu tests, %.2f MB in %.1f ms wall (%.1f ms CPU): "
+        "%.0f files/s, %.1f MB/s\n",
+        result.threads_used, result.n_files, tests, (double)result.bytes_parsed / 1e6, s * 1e3,
+        cpu * 1e3, (double)result.n_files / s, (double)result.bytes_parsed / 1e6 / s);
     fst_discover_result_clear(&result);
   }
-  tree_remove();
+  fst_test_tree_remove();
 }
 
 int main(void) {

@@ -16,13 +16,14 @@
 
 #include "fst_alloc.h"
 #include "fst_test.h"
+#include "fst_test_tree.h"
 #include "fst_walk.h"
 
 FST_TEST_DEFINE_GLOBALS;
 
 static const char *const default_python_files[] = {"test_*.py", "*_test.py"};
-static const char *const default_norecursedirs[] = {"*.egg", ".*",   "_darcs", "build", "CVS",
-                                                   "dist",  "node_modules", "venv",  "{arch}"};
+static const char *const default_norecursedirs[] = {
+    "*.egg", ".*", "_darcs", "build", "CVS", "dist", "node_modules", "venv", "{arch}"};
 
 static fst_walk_config default_config(void) {
   fst_walk_config config = {0};
@@ -33,81 +34,15 @@ static fst_walk_config default_config(void) {
   return config;
 }
 
-/* ---- tree helpers --------------------------------------------------------- */
-
-static char tree[256];
-
-/* Trees go to tmpfs when there is one: the 100,000-file test then takes a
- * second instead of most of a minute of disk metadata work. */
-static void tree_new(void) {
-  struct stat sb;
-  const char *base = stat("/dev/shm", &sb) == 0 && S_ISDIR(sb.st_mode) && access("/dev/shm", W_OK) == 0
-                         ? "/dev/shm"
-                         : "/tmp";
-  snprintf(tree, sizeof tree, "%s/fst_walk_XXXXXX", base);
-  if (!mkdtemp(tree)) {
-    perror("mkdtemp");
-    exit(1);
-  }
-}
-
-static int tree__rm(const char *path, const struct stat *sb, int flag, struct FTW *ftw) {
-  (void)sb;
-  (void)ftw;
-  if (flag == FTW_DP || flag == FTW_D || flag == FTW_DNR) {
-    chmod(path, 0700);
-    return rmdir(path) == 0 ? 0 : 0;
-  }
-  unlink(path);
-  return 0;
-}
-
-static void tree_remove(void) {
-  /* Make unreadable directories readable again first: nftw needs to list them. */
-  char cmd[1024];
-  snprintf(cmd, sizeof cmd, "chmod -R u+rwx %s 2>/dev/null; rm -rf %s", tree, tree);
-  if (system(cmd) != 0) nftw(tree, tree__rm, 16, FTW_DEPTH | FTW_PHYS);
-}
-
-static void path_of(char *out, size_t size, const char *rel) {
-  snprintf(out, size, "%s/%s", tree, rel);
-}
-
-static void mkdirs_for(const char *path) {
-  char buf[1024];
-  snprintf(buf, sizeof buf, "%s", path);
-  for (char *p = buf + strlen(tree) + 1; *p; p++) {
-    if (*p == '/') {
-      *p = '\0';
-      mkdir(buf, 0755);
-      *p = '/';
-    }
-  }
-}
+/* ---- trees (fst_test_tree.h) --------------------------------------------- */
 
 /* Create file `rel` (and its directories); a trailing '/' makes a directory. */
-static void touch(const char *rel) {
-  char path[1024];
-  path_of(path, sizeof path, rel);
-  mkdirs_for(path);
-  size_t len = strlen(path);
-  if (path[len - 1] == '/') {
-    mkdir(path, 0755);
-    return;
-  }
-  FILE *f = fopen(path, "w");
-  if (!f) {
-    perror(path);
-    exit(1);
-  }
-  fputs("def test_x():\n    pass\n", f);
-  fclose(f);
-}
+static void touch(const char *rel) { fst_test_tree_write(rel, "def test_x():\n    pass\n"); }
 
 static void symlink_to(const char *target, const char *rel) {
   char path[1024];
-  path_of(path, sizeof path, rel);
-  mkdirs_for(path);
+  fst_test_tree_path(path, sizeof path, rel);
+  fst_test_tree_mkdirs_for(path);
   if (symlink(target, path) != 0) perror("symlink");
 }
 
@@ -116,22 +51,24 @@ static char listing[65536];
 
 static const char *list(const fst_walk_result *result) {
   static const char kinds[] = "MECOX";
-  size_t o = 0, base = strlen(tree) + 1;
+  size_t o = 0, base = strlen(fst_test_tree) + 1;
   listing[0] = '\0';
   for (size_t i = 0; i < result->n_entries && o < sizeof listing - 512; i++) {
     const fst_walk_entry *e = &result->entries[i];
-    const char *rel = strncmp(e->path, tree, base - 1) == 0 ? e->path + base : e->path;
-    if (strcmp(e->path, tree) == 0) rel = ".";
-    o += (size_t)snprintf(listing + o, sizeof listing - o, "%s%c %s", o ? "\n" : "",
-                          kinds[e->kind], rel);
+    const char *rel = strncmp(e->path, fst_test_tree, base - 1) == 0 ? e->path + base : e->path;
+    if (strcmp(e->path, fst_test_tree) == 0) rel = ".";
+    o += (size_t)snprintf(listing + o, sizeof listing - o, "%s%c %s", o ? "\n" : "", kinds[e->kind],
+                          rel);
   }
   return listing;
 }
 
 static const char *walk_list(const fst_walk_config *config, const char *root_rel) {
   char root[1024];
-  if (root_rel) path_of(root, sizeof root, root_rel);
-  else snprintf(root, sizeof root, "%s", tree);
+  if (root_rel)
+    fst_test_tree_path(root, sizeof root, root_rel);
+  else
+    snprintf(root, sizeof root, "%s", fst_test_tree);
   const char *roots[] = {root};
   fst_walk_result result = {0};
   if (fst_walk(config, roots, 1, &result) != 0) return "(walk failed)";
@@ -143,7 +80,7 @@ static const char *walk_list(const fst_walk_config *config, const char *root_rel
 /* ---- tests ---------------------------------------------------------------- */
 
 static void walk_should_list_test_modules_in_pytest_order(void) {
-  tree_new();
+  fst_test_tree_new("fst_walk");
   touch("test_b.py");
   touch("test_a.py");
   touch("test_b/test_inner.py");
@@ -160,11 +97,11 @@ static void walk_should_list_test_modules_in_pytest_order(void) {
                 "M test_b/test_inner.py\n"
                 "M test_b.py\n"
                 "M zz_test.py");
-  tree_remove();
+  fst_test_tree_remove();
 }
 
 static void walk_should_skip_pycache(void) {
-  tree_new();
+  fst_test_tree_new("fst_walk");
   touch("__pycache__/test_cached.py");
   touch("sub/__pycache__/test_cached.py");
   touch("sub/test_kept.py");
@@ -172,11 +109,11 @@ static void walk_should_skip_pycache(void) {
   config.norecursedirs = NULL; /* not because of norecursedirs */
   config.n_norecursedirs = 0;
   FST_CHECK_STR(walk_list(&config, NULL), "M sub/test_kept.py");
-  tree_remove();
+  fst_test_tree_remove();
 }
 
 static void walk_should_skip_hidden_directories_through_norecursedirs(void) {
-  tree_new();
+  fst_test_tree_new("fst_walk");
   touch(".hidden/test_h.py");
   touch("build/test_b.py");
   touch("x.egg/test_e.py");
@@ -190,11 +127,11 @@ static void walk_should_skip_hidden_directories_through_norecursedirs(void) {
   FST_CHECK_STR(walk_list(&config, NULL),
                 "M .hidden/test_h.py\nM build/test_b.py\nM ok/test_ok.py\nM test_.hidden.py\n"
                 "M x.egg/test_e.py");
-  tree_remove();
+  fst_test_tree_remove();
 }
 
 static void walk_should_skip_virtualenvs_unless_collect_in_virtualenv(void) {
-  tree_new();
+  fst_test_tree_new("fst_walk");
   touch("env/pyvenv.cfg");
   touch("env/lib/test_in_venv.py");
   touch("conda/conda-meta/history");
@@ -206,20 +143,20 @@ static void walk_should_skip_virtualenvs_unless_collect_in_virtualenv(void) {
   config.collect_in_virtualenv = 1;
   FST_CHECK_STR(walk_list(&config, NULL),
                 "M conda/test_in_conda.py\nM env/lib/test_in_venv.py\nM notenv/test_n.py");
-  tree_remove();
+  fst_test_tree_remove();
 }
 
 static void walk_should_skip_ignore_paths_and_ignore_globs(void) {
-  tree_new();
+  fst_test_tree_new("fst_walk");
   touch("a/test_1.py");
   touch("b/test_2.py");
   touch("b/test_3.py");
   touch("c/test_4_slow.py");
   touch("c/d/test_5_slow.py");
   char ignore_a[1024], ignore_b3[1024], glob[1024];
-  path_of(ignore_a, sizeof ignore_a, "a/");            /* trailing slash: same path */
-  path_of(ignore_b3, sizeof ignore_b3, "b/../b/test_3.py"); /* normalized like abspath */
-  path_of(glob, sizeof glob, "c/*_slow.py");           /* '*' crosses '/' as in fnmatch */
+  fst_test_tree_path(ignore_a, sizeof ignore_a, "a/"); /* trailing slash: same path */
+  fst_test_tree_path(ignore_b3, sizeof ignore_b3, "b/../b/test_3.py"); /* normalized like abspath */
+  fst_test_tree_path(glob, sizeof glob, "c/*_slow.py"); /* '*' crosses '/' as in fnmatch */
   const char *ignore[] = {ignore_a, ignore_b3};
   const char *globs[] = {glob};
   fst_walk_config config = default_config();
@@ -228,11 +165,11 @@ static void walk_should_skip_ignore_paths_and_ignore_globs(void) {
   config.ignore_glob = globs;
   config.n_ignore_glob = 1;
   FST_CHECK_STR(walk_list(&config, NULL), "M b/test_2.py");
-  tree_remove();
+  fst_test_tree_remove();
 }
 
 static void walk_should_match_patterns_with_a_slash_against_the_whole_path(void) {
-  tree_new();
+  fst_test_tree_new("fst_walk");
   touch("tests/unit/check_a.py");
   touch("other/check_b.py");
   touch("tests/fixtures/data/test_x.py");
@@ -245,11 +182,11 @@ static void walk_should_match_patterns_with_a_slash_against_the_whole_path(void)
   config.norecursedirs = norecurse;
   config.n_norecursedirs = 1;
   FST_CHECK_STR(walk_list(&config, NULL), "M tests/test_y.py\nM tests/unit/check_a.py");
-  tree_remove();
+  fst_test_tree_remove();
 }
 
 static void walk_should_collect_an_explicit_root_file_whatever_its_name(void) {
-  tree_new();
+  fst_test_tree_new("fst_walk");
   touch("helper.py");
   touch("notes.txt");
   touch("test_y.py");
@@ -257,22 +194,22 @@ static void walk_should_collect_an_explicit_root_file_whatever_its_name(void) {
   FST_CHECK_STR(walk_list(&config, "helper.py"), "E helper.py");
   FST_CHECK_STR(walk_list(&config, "test_y.py"), "E test_y.py");
   FST_CHECK_STR(walk_list(&config, "notes.txt"), "O notes.txt");
-  tree_remove();
+  fst_test_tree_remove();
 }
 
 static void walk_should_never_ignore_a_root(void) {
-  tree_new();
+  fst_test_tree_new("fst_walk");
   touch(".hidden/test_h.py");
   touch(".hidden/.deeper/test_d.py");
   touch("__pycache__/test_p.py");
   fst_walk_config config = default_config();
   FST_CHECK_STR(walk_list(&config, ".hidden"), "M .hidden/test_h.py");
   FST_CHECK_STR(walk_list(&config, "__pycache__"), "M __pycache__/test_p.py");
-  tree_remove();
+  fst_test_tree_remove();
 }
 
 static void walk_should_report_conftests_before_their_directory(void) {
-  tree_new();
+  fst_test_tree_new("fst_walk");
   touch("conftest.py");
   touch("pkg/conftest.py");
   touch("pkg/sub/test_a.py");
@@ -284,22 +221,24 @@ static void walk_should_report_conftests_before_their_directory(void) {
                 "C conftest.py\nC pkg/conftest.py\nM pkg/sub/test_a.py\nM pkg/test_b.py\n"
                 "C pkg/zz/conftest.py");
   /* A deeper root: the ancestors' conftests come first, within confcutdir. */
-  config.confcutdir = tree;
-  FST_CHECK_STR(walk_list(&config, "pkg/sub"), "C conftest.py\nC pkg/conftest.py\nM pkg/sub/test_a.py");
-  FST_CHECK_STR(walk_list(&config, "pkg/test_b.py"), "C conftest.py\nC pkg/conftest.py\nE pkg/test_b.py");
+  config.confcutdir = fst_test_tree;
+  FST_CHECK_STR(walk_list(&config, "pkg/sub"),
+                "C conftest.py\nC pkg/conftest.py\nM pkg/sub/test_a.py");
+  FST_CHECK_STR(walk_list(&config, "pkg/test_b.py"),
+                "C conftest.py\nC pkg/conftest.py\nE pkg/test_b.py");
   char cut[1024];
-  path_of(cut, sizeof cut, "pkg");
+  fst_test_tree_path(cut, sizeof cut, "pkg");
   config.confcutdir = cut; /* the tree's own conftest.py is above confcutdir */
   FST_CHECK_STR(walk_list(&config, "pkg/sub"), "C pkg/conftest.py\nM pkg/sub/test_a.py");
   FST_CHECK_STR(walk_list(&config, NULL),
                 "C pkg/conftest.py\nM pkg/sub/test_a.py\nM pkg/test_b.py\nC pkg/zz/conftest.py");
   config.noconftest = 1;
   FST_CHECK_STR(walk_list(&config, NULL), "M pkg/sub/test_a.py\nM pkg/test_b.py");
-  tree_remove();
+  fst_test_tree_remove();
 }
 
 static void walk_should_put_init_first_in_packages(void) {
-  tree_new();
+  fst_test_tree_new("fst_walk");
   touch("pkg/__init__.py");
   touch("pkg/_a.py");
   touch("pkg/test_b.py");
@@ -310,12 +249,13 @@ static void walk_should_put_init_first_in_packages(void) {
   config.python_files = files;
   config.n_python_files = 1;
   /* "_a.py" < "__init__.py" by name, but a Package collects __init__.py first. */
-  FST_CHECK_STR(walk_list(&config, NULL), "M pkg/__init__.py\nM pkg/_a.py\nM pkg/test_b.py\nM plain/_a.py");
-  tree_remove();
+  FST_CHECK_STR(walk_list(&config, NULL),
+                "M pkg/__init__.py\nM pkg/_a.py\nM pkg/test_b.py\nM plain/_a.py");
+  fst_test_tree_remove();
 }
 
 static void walk_should_follow_symlinks_and_skip_dangling_ones(void) {
-  tree_new();
+  fst_test_tree_new("fst_walk");
   touch("real/test_r.py");
   symlink_to("real", "linked");
   symlink_to("real/test_r.py", "test_link.py");
@@ -324,18 +264,18 @@ static void walk_should_follow_symlinks_and_skip_dangling_ones(void) {
   symlink_to("test_self.py", "test_self.py"); /* ELOOP: skipped like pytest's scandir */
   fst_walk_config config = default_config();
   FST_CHECK_STR(walk_list(&config, NULL), "M linked/test_r.py\nM real/test_r.py\nM test_link.py");
-  tree_remove();
+  fst_test_tree_remove();
 }
 
 static void walk_should_not_loop_on_symlink_cycles(void) {
-  tree_new();
+  fst_test_tree_new("fst_walk");
   touch("a/test_a.py");
-  symlink_to("..", "a/up");     /* a/up -> the tree: a cycle through the root */
-  symlink_to(".", "a/self");    /* a/self -> a */
+  symlink_to("..", "a/up");  /* a/up -> the tree: a cycle through the root */
+  symlink_to(".", "a/self"); /* a/self -> a */
   touch("b/test_b.py");
   fst_walk_config config = default_config();
   FST_CHECK_STR(walk_list(&config, NULL), "X a/self\nM a/test_a.py\nX a/up\nM b/test_b.py");
-  tree_remove();
+  fst_test_tree_remove();
 }
 
 static void walk_should_report_unreadable_directories_and_go_on(void) {
@@ -343,15 +283,15 @@ static void walk_should_report_unreadable_directories_and_go_on(void) {
     printf("  (skipped: root reads every directory)\n");
     return;
   }
-  tree_new();
+  fst_test_tree_new("fst_walk");
   touch("a_locked/test_x.py");
   touch("b/test_b.py");
   char locked[1024];
-  path_of(locked, sizeof locked, "a_locked");
+  fst_test_tree_path(locked, sizeof locked, "a_locked");
   chmod(locked, 0);
   fst_walk_config config = default_config();
   char root[1024];
-  snprintf(root, sizeof root, "%s", tree);
+  snprintf(root, sizeof root, "%s", fst_test_tree);
   const char *roots[] = {root};
   fst_walk_result result = {0};
   FST_CHECK_INT(fst_walk(&config, roots, 1, &result), 0);
@@ -359,15 +299,15 @@ static void walk_should_report_unreadable_directories_and_go_on(void) {
   FST_CHECK_INT(result.n_entries > 0 ? result.entries[0].error : -1, EACCES);
   fst_walk_result_clear(&result);
   chmod(locked, 0755);
-  tree_remove();
+  fst_test_tree_remove();
 }
 
 static void walk_should_report_a_missing_root_and_walk_the_others(void) {
-  tree_new();
+  fst_test_tree_new("fst_walk");
   touch("test_a.py");
   char missing[1024], present[1024];
-  path_of(missing, sizeof missing, "missing");
-  path_of(present, sizeof present, "test_a.py");
+  fst_test_tree_path(missing, sizeof missing, "missing");
+  fst_test_tree_path(present, sizeof present, "test_a.py");
   const char *roots[] = {missing, present};
   fst_walk_config config = default_config();
   fst_walk_result result = {0};
@@ -377,18 +317,18 @@ static void walk_should_report_a_missing_root_and_walk_the_others(void) {
   FST_CHECK_INT(result.n_entries == 2 ? result.entries[1].root : 0, 1);
   FST_CHECK_INT(result.n_roots, 2);
   fst_walk_result_clear(&result);
-  tree_remove();
+  fst_test_tree_remove();
 }
 
 static void walk_should_report_size_and_mtime(void) {
-  tree_new();
+  fst_test_tree_new("fst_walk");
   touch("test_a.py");
   char path[1024];
-  path_of(path, sizeof path, "test_a.py");
+  fst_test_tree_path(path, sizeof path, "test_a.py");
   struct timespec times[2] = {{1700000000, 123456789}, {1700000000, 123456789}};
   utimensat(AT_FDCWD, path, times, 0);
   fst_walk_config config = default_config();
-  const char *roots[] = {tree};
+  const char *roots[] = {fst_test_tree};
   fst_walk_result result = {0};
   FST_CHECK_INT(fst_walk(&config, roots, 1, &result), 0);
   FST_CHECK_INT(result.n_entries, 1);
@@ -400,16 +340,16 @@ static void walk_should_report_size_and_mtime(void) {
     FST_CHECK_INT(result.entries[0].error, 0);
   }
   fst_walk_result_clear(&result);
-  tree_remove();
+  fst_test_tree_remove();
 }
 
 static void walk_should_make_relative_roots_absolute_without_resolving_symlinks(void) {
-  tree_new();
+  fst_test_tree_new("fst_walk");
   touch("real/test_r.py");
   symlink_to("real", "alias");
   char cwd[1024];
   if (!getcwd(cwd, sizeof cwd)) cwd[0] = '\0';
-  if (chdir(tree) != 0) perror("chdir");
+  if (chdir(fst_test_tree) != 0) perror("chdir");
   const char *roots[] = {"./alias/../alias//"};
   fst_walk_config config = default_config();
   fst_walk_result result = {0};
@@ -417,11 +357,11 @@ static void walk_should_make_relative_roots_absolute_without_resolving_symlinks(
   FST_CHECK_STR(list(&result), "M alias/test_r.py");
   fst_walk_result_clear(&result);
   if (chdir(cwd) != 0) perror("chdir");
-  tree_remove();
+  fst_test_tree_remove();
 }
 
 static void walk_should_report_files_other_plugins_collect(void) {
-  tree_new();
+  fst_test_tree_new("fst_walk");
   touch("test_doc.txt");
   touch("test_a.py");
   touch("readme.txt");
@@ -430,23 +370,23 @@ static void walk_should_report_files_other_plugins_collect(void) {
   config.extra_file_patterns = doctest_globs;
   config.n_extra_file_patterns = 1;
   FST_CHECK_STR(walk_list(&config, NULL), "M test_a.py\nO test_doc.txt");
-  tree_remove();
+  fst_test_tree_remove();
 }
 
 static void walk_should_fail_cleanly_when_out_of_memory(void) {
-  tree_new();
+  fst_test_tree_new("fst_walk");
   touch("conftest.py");
   touch("a/test_a.py");
   touch("a/b/test_b.py");
   touch("test_c.py");
   char glob[1024];
-  path_of(glob, sizeof glob, "*_none.py");
+  fst_test_tree_path(glob, sizeof glob, "*_none.py");
   const char *globs[] = {glob};
   fst_walk_config config = default_config();
   config.ignore_glob = globs;
   config.n_ignore_glob = 1;
   config.confcutdir = "/";
-  const char *roots[] = {tree};
+  const char *roots[] = {fst_test_tree};
   int succeeded = 0;
   for (long budget = 0; budget < 10000 && !succeeded; budget++) {
     fst_walk_result result = {0};
@@ -463,23 +403,23 @@ static void walk_should_fail_cleanly_when_out_of_memory(void) {
     fst_walk_result_clear(&result);
   }
   FST_CHECK(succeeded);
-  tree_remove();
+  fst_test_tree_remove();
 }
 
 static void walk_should_handle_100000_files(void) {
-  tree_new();
+  fst_test_tree_new("fst_walk");
   char path[1024];
   /* 100 directories of 1,000 files, plus one 200-deep chain. */
   for (int d = 0; d < 100; d++) {
-    snprintf(path, sizeof path, "%s/d%03d", tree, d);
+    snprintf(path, sizeof path, "%s/d%03d", fst_test_tree, d);
     mkdir(path, 0755);
     for (int f = 0; f < 1000; f++) {
-      snprintf(path, sizeof path, "%s/d%03d/test_%04d.py", tree, d, f);
+      snprintf(path, sizeof path, "%s/d%03d/test_%04d.py", fst_test_tree, d, f);
       int fd = open(path, O_CREAT | O_WRONLY, 0644);
       if (fd >= 0) close(fd);
     }
   }
-  snprintf(path, sizeof path, "%s/deep", tree);
+  snprintf(path, sizeof path, "%s/deep", fst_test_tree);
   for (int i = 0; i < 200; i++) {
     mkdir(path, 0755);
     strcat(path, "/d");
@@ -490,7 +430,7 @@ static void walk_should_handle_100000_files(void) {
   if (fd >= 0) close(fd);
 
   fst_walk_config config = default_config();
-  const char *roots[] = {tree};
+  const char *roots[] = {fst_test_tree};
   fst_walk_result result = {0};
   struct timespec t0, t1;
   clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -505,13 +445,13 @@ static void walk_should_handle_100000_files(void) {
   printf("  walked %zu files in %.1f ms\n", result.n_entries,
          (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6);
   fst_walk_result_clear(&result);
-  tree_remove();
+  fst_test_tree_remove();
 }
 
 /* ---- collect_ignore ------------------------------------------------------- */
 
 static const char *apply_list(const fst_walk_conftest_ignores *conftests, size_t n, long *removed) {
-  const char *roots[] = {tree};
+  const char *roots[] = {fst_test_tree};
   fst_walk_config config = default_config();
   fst_walk_result result = {0};
   if (fst_walk(&config, roots, 1, &result) != 0) return "(walk failed)";
@@ -522,7 +462,7 @@ static const char *apply_list(const fst_walk_conftest_ignores *conftests, size_t
 }
 
 static void walk_apply_collect_ignore_should_use_paths_relative_to_the_conftest(void) {
-  tree_new();
+  fst_test_tree_new("fst_walk");
   touch("conftest.py");
   touch("sub/test_a.py");
   touch("sub/test_b.py");
@@ -531,26 +471,26 @@ static void walk_apply_collect_ignore_should_use_paths_relative_to_the_conftest(
   touch("test_d.py");
   touch("test_e_slow.py");
   char dir[1024];
-  snprintf(dir, sizeof dir, "%s", tree);
+  snprintf(dir, sizeof dir, "%s", fst_test_tree);
   const char *ignore[] = {"sub/test_b.py", "skipped", "nonexistent.py"};
   const char *globs[] = {"*_slow.py"};
   fst_walk_conftest_ignores conftest = {dir, 1, ignore, 3, 1, globs, 1};
   long removed = 0;
   FST_CHECK_STR(apply_list(&conftest, 1, &removed), "C conftest.py\nM sub/test_a.py\nM test_d.py");
   FST_CHECK_INT(removed, 4);
-  tree_remove();
+  fst_test_tree_remove();
 }
 
 static void walk_apply_collect_ignore_should_let_the_nearest_definition_win(void) {
-  tree_new();
+  fst_test_tree_new("fst_walk");
   touch("conftest.py");
   touch("sub/conftest.py");
   touch("sub/test_a.py");
   touch("sub/test_b.py");
   touch("test_c.py");
   char top[1024], sub[1024];
-  snprintf(top, sizeof top, "%s", tree);
-  path_of(sub, sizeof sub, "sub");
+  snprintf(top, sizeof top, "%s", fst_test_tree);
+  fst_test_tree_path(sub, sizeof sub, "sub");
   const char *top_ignore[] = {"sub/test_a.py", "test_c.py"};
   const char *sub_ignore[] = {"test_b.py"};
   /* sub/conftest.py defines collect_ignore: for paths in sub/ it hides the
@@ -560,7 +500,8 @@ static void walk_apply_collect_ignore_should_let_the_nearest_definition_win(void
       {top, 1, top_ignore, 2, 0, NULL, 0},
   };
   long removed = 0;
-  FST_CHECK_STR(apply_list(conftests, 2, &removed), "C conftest.py\nC sub/conftest.py\nM sub/test_a.py");
+  FST_CHECK_STR(apply_list(conftests, 2, &removed),
+                "C conftest.py\nC sub/conftest.py\nM sub/test_a.py");
   FST_CHECK_INT(removed, 2);
   /* Defined as [] it still hides the outer list. */
   conftests[0].n_collect_ignore = 0;
@@ -568,17 +509,18 @@ static void walk_apply_collect_ignore_should_let_the_nearest_definition_win(void
                 "C conftest.py\nC sub/conftest.py\nM sub/test_a.py\nM sub/test_b.py");
   /* Not defined: the outer list applies. */
   conftests[0].has_collect_ignore = 0;
-  FST_CHECK_STR(apply_list(conftests, 2, &removed), "C conftest.py\nC sub/conftest.py\nM sub/test_b.py");
-  tree_remove();
+  FST_CHECK_STR(apply_list(conftests, 2, &removed),
+                "C conftest.py\nC sub/conftest.py\nM sub/test_b.py");
+  fst_test_tree_remove();
 }
 
 static void walk_apply_collect_ignore_should_never_ignore_a_root(void) {
-  tree_new();
+  fst_test_tree_new("fst_walk");
   touch("conftest.py");
   touch("sub/test_a.py");
   char dir[1024], root[1024];
-  snprintf(dir, sizeof dir, "%s", tree);
-  path_of(root, sizeof root, "sub/test_a.py");
+  snprintf(dir, sizeof dir, "%s", fst_test_tree);
+  fst_test_tree_path(root, sizeof root, "sub/test_a.py");
   const char *ignore[] = {"sub/test_a.py", "sub"};
   fst_walk_conftest_ignores conftest = {dir, 1, ignore, 2, 0, NULL, 0};
   const char *roots[] = {root};
@@ -588,7 +530,7 @@ static void walk_apply_collect_ignore_should_never_ignore_a_root(void) {
   FST_CHECK_INT(fst_walk_apply_collect_ignore(&result, &conftest, 1), 0);
   FST_CHECK_STR(list(&result), "C conftest.py\nE sub/test_a.py");
   fst_walk_result_clear(&result);
-  tree_remove();
+  fst_test_tree_remove();
 }
 
 int main(void) {
