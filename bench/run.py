@@ -539,8 +539,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--sample-ms",
         type=float,
-        default=20,
-        help="memory sampling period; 0 turns sampling off (default 20)",
+        default=100,
+        help="memory sampling period; 0 turns sampling off (default 100: reading "
+        "smaps_rollup takes each process's memory lock, and sampling every 20 ms "
+        "measurably slowed multi-process runs)",
     )
     parser.add_argument(
         "--timeout", type=float, default=1800, help="per run, seconds (default 1800)"
