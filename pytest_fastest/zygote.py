@@ -110,9 +110,8 @@ class Zygote:
                 return None
             message: dict[str, Any] = json.loads(data)
             if "exit" in message:
+                # Queued for poll_exits(); keep reading for the reply asked for.
                 self.exits.append((int(message["exit"]), int(message["status"])))
-                if not block:
-                    continue
                 continue
             return message
 
