@@ -62,7 +62,8 @@ status=0
 for name in "${harnesses[@]}"; do
   corpus="$work/corpus-$name"
   rm -rf "$corpus"
-  cp -r "$here/corpus/$name" "$corpus"
+  # -L: corpus/extract links to the extraction fixtures (one copy of each seed).
+  cp -rL "$here/corpus/$name" "$corpus"
   log="$work/$name.log"
   echo "fuzz_$name: $runs runs, -max_len=${max_len[$name]}, corpus $corpus, log $log"
   start=$(date +%s)

@@ -1,5 +1,0 @@
-﻿import pytest
-
-
-def test_after_bom():
-    pass
