@@ -31,7 +31,7 @@ from typing import Any
 import pytest
 
 from . import plan as planning
-from . import report, wire
+from . import report, shutdown, wire
 from .zygote import Zygote
 
 # Restarts of crashed workers allowed in one run, beyond the first workers.
@@ -335,8 +335,7 @@ class Controller:
         for data in message.get("warnings", ()):
             hook.pytest_warning_recorded.call_historic(kwargs=report.warning_from_data(data))
         path = nodeid.split("::", 1)[0]
-        for data in message["reports"]:
-            rep = report.decode(self.config, data, nodeid, location)
+        for rep in report.decode_test(self.config, message["reports"], nodeid, location):
             hook.pytest_runtest_logreport(report=rep)
         hook.pytest_runtest_logfinish(nodeid=nodeid, location=location)
         for state in self.states_by_relpath.get(path, ()):
@@ -477,7 +476,11 @@ class Controller:
                     f"{t['run']:.2f}s (of which {t['waited']:.2f}s waiting for work)"
                 )
 
+    @pytest.hookimpl(tryfirst=True)
     def pytest_unconfigure(self, config: pytest.Config) -> None:
+        # No test ran here: nothing for pytest's unraisable-exception
+        # collection to find in the reports and plugins alive now.
+        shutdown.freeze_heap()
         self.kill_all()
         self.zygote.close()
         self.dispatcher.close()
@@ -514,9 +517,7 @@ class _ReplayItem(_ReplayNode):
         super().__init__(nodeid, chain[-1].text if chain else nodeid, None)
         self.chain = chain
         self.obj = chain[-1].obj if chain else None
-        from _pytest.nodeid import coerce_node_id
-
-        self.id = coerce_node_id(nodeid)
+        self.id = report.node_id(nodeid)
 
     def listchain(self) -> list[_ReplayNode]:
         return [self, *self.chain]  # the first entry stands for the session

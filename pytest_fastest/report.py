@@ -36,7 +36,17 @@ _PLAIN_ATTRIBUTES = frozenset(
 )
 
 
-def encode(config: pytest.Config, rep: pytest.TestReport | pytest.CollectReport) -> Any:
+def encode(
+    config: pytest.Config,
+    rep: pytest.TestReport | pytest.CollectReport,
+    keywords_sent: list[str] | None = None,
+) -> Any:
+    """One report as JSON-ready data.
+
+    ``keywords_sent`` is the keyword list of the previous lean report of the
+    same test, if any: the three phases of a test carry the same keywords, so
+    only the first one sends them (``None`` in the later ones).
+    """
     if (
         type(rep) is pytest.TestReport
         and rep.outcome == "passed"
@@ -45,27 +55,80 @@ def encode(config: pytest.Config, rep: pytest.TestReport | pytest.CollectReport)
         and not rep.user_properties
         and rep.__dict__.keys() <= _PLAIN_ATTRIBUTES
     ):
-        return [rep.when, rep.duration, rep.start, rep.stop, list(rep.keywords)]
+        keywords = list(rep.keywords)
+        return [rep.when, rep.duration, rep.start, rep.stop, None if keywords == keywords_sent else keywords]
     return config.hook.pytest_report_to_serializable(config=config, report=rep)
+
+
+def lean_keywords(data: Any) -> list[str] | None:
+    """The keywords a lean report sent (None for other encodings)."""
+    if isinstance(data, list) and data[4] is not None:
+        keywords: list[str] = data[4]
+        return keywords
+    return None
+
+
+try:  # pytest >= 9.1 parses node ids once into a NodeId; reports accept either.
+    from _pytest.nodeid import NodeId as _NodeId
+
+    def node_id(nodeid: str) -> Any:
+        return _NodeId.parse(nodeid)
+
+except ImportError:  # pragma: no cover - older pytest keeps plain strings
+
+    def node_id(nodeid: str) -> Any:
+        return nodeid
+
+
+def decode_test(
+    config: pytest.Config, reports: list[Any], nodeid: str, location: tuple[str, int | None, str]
+) -> list[pytest.TestReport | pytest.CollectReport]:
+    """The reports of one test, in the order the worker made them.
+
+    The node id is parsed once for all of them. A lean report after the
+    first is a copy of the first with its own phase, times and keyword dict:
+    what ``TestReport.__init__`` would build, without running it again.
+    """
+    parsed = node_id(nodeid) if reports else nodeid
+    out: list[pytest.TestReport | pytest.CollectReport] = []
+    first: pytest.TestReport | None = None
+    keywords: dict[str, int] = {}
+    for data in reports:
+        if not isinstance(data, list):
+            out.append(decode(config, data, nodeid, location))
+            continue
+        when, duration, start, stop, names = data
+        if names is not None:
+            keywords = dict.fromkeys(names, 1)
+        if first is None:
+            first = pytest.TestReport(
+                parsed, location, keywords, "passed", None, when, (), duration, start, stop
+            )
+            out.append(first)
+            continue
+        rep = object.__new__(pytest.TestReport)
+        state = dict(first.__dict__)
+        state.update(
+            when=when,
+            duration=duration,
+            start=start,
+            stop=stop,
+            keywords=dict(keywords),
+            sections=[],
+            user_properties=[],
+        )
+        rep.__dict__ = state
+        out.append(rep)
+    return out
 
 
 def decode(
     config: pytest.Config, data: Any, nodeid: str, location: tuple[str, int | None, str]
 ) -> pytest.TestReport | pytest.CollectReport:
+    """One report of the full encoding (collect reports, and test reports
+    that are not lean)."""
     if isinstance(data, list):
-        when, duration, start, stop, keywords = data
-        return pytest.TestReport(
-            nodeid,
-            location,
-            dict.fromkeys(keywords, 1),
-            "passed",
-            None,
-            when,
-            (),
-            duration,
-            start,
-            stop,
-        )
+        return decode_test(config, [data], nodeid, location)[0]
     rep: pytest.TestReport | pytest.CollectReport = config.hook.pytest_report_from_serializable(
         config=config, data=data
     )

@@ -33,7 +33,8 @@ from typing import Any
 
 import pytest
 
-from . import report, wire
+from . import report, shutdown, wire
+from .report import lean_keywords
 from .activation import ModuleTimer
 
 WORKER_KEY = pytest.StashKey["WorkerSession"]()
@@ -64,6 +65,8 @@ class WorkerSession:
         self.waited = 0.0
         self.module_timer = ModuleTimer()
         self.pending: list[Any] = []
+        # The keywords of this test's last lean report (sent once per test).
+        self.keywords_sent: list[str] | None = None
         self.warnings: list[dict[str, Any]] = []
         self.queue: deque[_Unit] = deque()
         self.ended = False
@@ -251,7 +254,11 @@ class WorkerSession:
     # -- reports ---------------------------------------------------------------
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
-        self.pending.append(report_to_data(self.config, report))
+        data = report_to_data(self.config, report, self.keywords_sent)
+        sent = lean_keywords(data)
+        if sent is not None:
+            self.keywords_sent = sent
+        self.pending.append(data)
 
     def pytest_warning_recorded(
         self, warning_message: Any, when: str, nodeid: str, location: Any
@@ -264,6 +271,7 @@ class WorkerSession:
             message["warnings"] = self.warnings
             self.warnings = []
         self.pending = []
+        self.keywords_sent = None
         self.channel.send_json(wire.REPORTS, message)
 
     @pytest.hookimpl(wrapper=True, trylast=True)
@@ -284,6 +292,12 @@ class WorkerSession:
         except OSError:
             pass
         return result
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_unconfigure(self, config: pytest.Config) -> None:
+        # After pytest's unraisable-exception plugin has collected what the
+        # tests left behind (it runs earlier in this hook).
+        shutdown.freeze_heap()
 
 
 class _QuietTerminal:
@@ -350,8 +364,12 @@ def _owning_arg(path: Any, args: set[str]) -> str | None:
     return None
 
 
-def report_to_data(config: pytest.Config, rep: pytest.TestReport | pytest.CollectReport) -> Any:
-    return report.encode(config, rep)
+def report_to_data(
+    config: pytest.Config,
+    rep: pytest.TestReport | pytest.CollectReport,
+    keywords_sent: list[str] | None = None,
+) -> Any:
+    return report.encode(config, rep, keywords_sent)
 
 
 def install(config: pytest.Config) -> None:
