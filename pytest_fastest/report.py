@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import importlib
 import warnings
-from typing import Any
+from typing import Any, Literal
 
 import pytest
 
@@ -56,7 +56,9 @@ def encode(
         and rep.__dict__.keys() <= _PLAIN_ATTRIBUTES
     ):
         keywords = list(rep.keywords)
-        return [rep.when, rep.duration, rep.start, rep.stop, None if keywords == keywords_sent else keywords]
+        if keywords == keywords_sent:
+            return [rep.when, rep.duration, rep.start, rep.stop, None]
+        return [rep.when, rep.duration, rep.start, rep.stop, keywords]
     return config.hook.pytest_report_to_serializable(config=config, report=rep)
 
 
@@ -92,7 +94,7 @@ def decode_test(
     parsed = node_id(nodeid) if reports else nodeid
     out: list[pytest.TestReport | pytest.CollectReport] = []
     first: pytest.TestReport | None = None
-    keywords: dict[str, int] = {}
+    keywords: dict[str, Literal[1]] = {}
     for data in reports:
         if not isinstance(data, list):
             out.append(decode(config, data, nodeid, location))

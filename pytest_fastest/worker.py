@@ -34,8 +34,8 @@ from typing import Any
 import pytest
 
 from . import report, shutdown, wire
-from .report import lean_keywords
 from .activation import ModuleTimer
+from .report import lean_keywords
 
 WORKER_KEY = pytest.StashKey["WorkerSession"]()
 

@@ -1,0 +1,120 @@
+"""Reports survive the trip from a worker to the controller unchanged.
+
+Every report a real pytest run makes is encoded as a worker encodes it (the
+lean form for plain passes, with keywords sent once per test), sent through
+JSON, rebuilt as the controller rebuilds it, and compared with the original
+in pytest's own serializable form.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from typing import Any
+
+import pytest
+
+from pytest_fastest import report
+
+SUITE = """
+import sys
+import pytest
+
+def test_pass():
+    pass
+
+@pytest.mark.slowish
+@pytest.mark.parametrize("n", [1, 2])
+def test_param(n):
+    pass
+
+def test_fail():
+    assert 1 == 2
+
+def test_output(record_property):
+    print("to stdout")
+    sys.stderr.write("to stderr")
+    record_property("answer", 42)
+
+@pytest.mark.skip(reason="no")
+def test_skip():
+    pass
+
+@pytest.mark.xfail(reason="known")
+def test_xfail():
+    assert 0
+
+@pytest.fixture
+def broken():
+    yield
+    raise RuntimeError("teardown")
+
+def test_teardown_error(broken):
+    pass
+
+class TestGroup:
+    def test_method(self):
+        pass
+"""
+
+
+def _serializable(config: pytest.Config, rep: Any) -> dict[str, Any]:
+    data: dict[str, Any] = config.hook.pytest_report_to_serializable(config=config, report=rep)
+    # JSON turns tuples into lists on the way; compare in that form.
+    return json.loads(json.dumps(data))
+
+
+def test_every_report_is_rebuilt_equal(pytester: pytest.Pytester) -> None:
+    pytester.makeini("[pytest]\nmarkers = slowish\n")
+    pytester.makepyfile(test_suite=SUITE)
+    recorder = pytester.inline_run("-p", "no:cacheprovider")
+    config = pytester.parseconfigure()
+    by_test: dict[str, list[pytest.TestReport]] = defaultdict(list)
+    for rep in recorder.getreports("pytest_runtest_logreport"):
+        by_test[rep.nodeid].append(rep)
+    assert len(by_test) == 9
+
+    lean = 0
+    for nodeid, originals in by_test.items():
+        sent: list[str] | None = None
+        encoded = []
+        for rep in originals:
+            data = report.encode(config, rep, sent)
+            sent = report.lean_keywords(data) or sent
+            encoded.append(data)
+        lean += sum(isinstance(data, list) for data in encoded)
+        wire = json.loads(json.dumps(encoded))
+        location = originals[0].location
+        rebuilt = report.decode_test(config, wire, nodeid, location)
+        assert [type(rep) for rep in rebuilt] == [type(rep) for rep in originals]
+        for before, after in zip(originals, rebuilt, strict=True):
+            assert after.nodeid == before.nodeid
+            assert isinstance(after.location, tuple)
+            assert _serializable(config, after) == _serializable(config, before), nodeid
+        # Each rebuilt report owns its keywords: a plugin changing one
+        # report's dict must not change another's.
+        dicts = [id(rep.keywords) for rep in rebuilt]
+        assert len(set(dicts)) == len(dicts)
+    # The plain passes took the lean path (the test would prove little otherwise).
+    assert lean >= 15
+
+
+def test_lean_reports_send_keywords_once(pytester: pytest.Pytester) -> None:
+    config = pytester.parseconfigure()
+    reports = [
+        pytest.TestReport(
+            "t.py::test_x", ("t.py", 0, "test_x"), {"test_x": 1, "t.py": 1}, "passed", None, when
+        )
+        for when in ("setup", "call", "teardown")
+    ]
+    sent: list[str] | None = None
+    encoded = []
+    for rep in reports:
+        data = report.encode(config, rep, sent)
+        sent = report.lean_keywords(data) or sent
+        encoded.append(data)
+    assert encoded[0][4] == ["test_x", "t.py"]
+    assert encoded[1][4] is None and encoded[2][4] is None
+    rebuilt = report.decode_test(config, encoded, "t.py::test_x", ("t.py", 0, "test_x"))
+    assert [rep.when for rep in rebuilt] == ["setup", "call", "teardown"]
+    assert all(rep.keywords == {"test_x": 1, "t.py": 1} for rep in rebuilt)
