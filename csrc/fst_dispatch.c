@@ -346,7 +346,13 @@ static void fst_dispatch__worker_free(fst_dispatch__worker *w) {
 /* Scheduling (under lock)                                             */
 
 /* Chooses the queue worker `w` refills from; NULL when nothing is queued
- * anywhere.  *from_back is set for stealing (the victim's shortest unit). */
+ * anywhere.  *from_back is set for stealing (the victim's shortest unit).
+ *
+ * A worker steals only once it holds nothing: the victim has already
+ * collected the unit, so a steal makes the thief collect that file a second
+ * time, which pays only when the thief would otherwise sit idle.  Prefetching
+ * another worker's unit while still busy (as the lookahead does from its own
+ * queue) moved work back and forth at the end of every run. */
 static fst_dispatch__queue *fst_dispatch__source(fst_dispatch *d, fst_dispatch__worker *w,
                                                  int *from_back) {
   *from_back = 0;
@@ -361,7 +367,7 @@ static fst_dispatch__queue *fst_dispatch__source(fst_dispatch *d, fst_dispatch__
     if (v->lost) return &v->queue;
     if (!victim || v->queue.cost > victim->queue.cost) victim = v;
   }
-  if (!victim) return NULL;
+  if (!victim || w->n_held > 0) return NULL;
   *from_back = 1;
   return &victim->queue;
 }

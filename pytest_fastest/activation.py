@@ -106,6 +106,28 @@ class ModuleTimer:
             into[report.nodeid] = into.get(report.nodeid, 0.0) + time.perf_counter() - started
 
 
+class FileTimer:
+    """In-process runs: each test file's time, its tests and its collection.
+
+    A file's cost includes its import and collection, often most of it.
+    (With workers, each worker times its own files and sends the times.)
+    """
+
+    def __init__(self, durations: dict[str, float]) -> None:
+        self.durations = durations
+        self.module_timer = ModuleTimer()
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        path = report.nodeid.split("::", 1)[0]
+        self.durations[path] = self.durations.get(path, 0.0) + report.duration
+
+    def pytest_collectstart(self, collector: pytest.Collector) -> None:
+        self.module_timer.start(collector)
+
+    def pytest_collectreport(self, report: pytest.CollectReport) -> None:
+        self.module_timer.stop(report, self.durations)
+
+
 def cache_dir(config: pytest.Config) -> Path | None:
     """pytest's cache dir (as cacheprovider resolves it), or None when the
     cache provider is disabled. Usable before configuration."""
@@ -183,8 +205,9 @@ class FastestSession:
         self.plan = the_plan
         self.notices = notices
         self.controller: Any = None
+        # Seconds per test file, the cost of each unit in the next run's plan:
+        # timed here in-process, or sent by the workers.
         self.durations: dict[str, float] = {}
-        self.module_timer = ModuleTimer()
 
     def _close_zygote(self) -> None:
         if self.zygote is not None:
@@ -221,6 +244,7 @@ class FastestSession:
             self._close_zygote()
             if explain:
                 self._write([f"fastest: in-process: {early or (the_plan and the_plan.reason)}"])
+            self.config.pluginmanager.register(FileTimer(self.durations), "fastest-file-timer")
             return None
         if explain:
             self._write(the_plan.describe())
@@ -231,20 +255,6 @@ class FastestSession:
         self.config.pluginmanager.register(self.controller, "fastest-controller")
         result: bool = self.controller.pytest_collection(session)
         return result
-
-    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
-        # Per-file time, the cost of each unit in the next run's plan.
-        path = report.nodeid.split("::", 1)[0]
-        self.durations[path] = self.durations.get(path, 0.0) + report.duration
-
-    # A file's cost includes its import and collection, often most of it.
-    # (With workers, they time their own collection and send it in 'C'.)
-
-    def pytest_collectstart(self, collector: pytest.Collector) -> None:
-        self.module_timer.start(collector)
-
-    def pytest_collectreport(self, report: pytest.CollectReport) -> None:
-        self.module_timer.stop(report, self.durations)
 
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
         cache = getattr(self.config, "cache", None)

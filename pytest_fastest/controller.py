@@ -176,7 +176,7 @@ class Controller:
                     # Collected by a plugin outside the plan: run it where it was found.
                     self.extra_units.append((handle, path))
             deselected.extend(message.get("deselected_ids", []))
-            self._record_collect_times(message.get("collect_times", {}))
+            self._record_times(message.get("collect_times", {}))
             collect_reports.extend(message["reports"])
         numcollected = sum(message["collected"] for _, message in collected)
         # In pytest's collection order, as a serial run reports them.
@@ -217,8 +217,9 @@ class Controller:
                 items.append(_ReplayItem(nodeid, chain))
         return items
 
-    def _record_collect_times(self, times: dict[str, float]) -> None:
-        """Add the workers' module collection times to the recorded costs."""
+    def _record_times(self, times: dict[str, float]) -> None:
+        """Add the seconds workers spent on files (collecting a module,
+        running its tests) to the recorded costs."""
         session = self.config.pluginmanager.get_plugin("fastest-session")
         if session is not None:
             for path, seconds in times.items():
@@ -311,7 +312,9 @@ class Controller:
         if kind == "R":
             self._replay(json.loads(payload))
         elif kind == "D":
-            unit_id = json.loads(payload)["unit"]
+            done = json.loads(payload)
+            unit_id = done["unit"]
+            self._record_times(done.get("durations", {}))
             node = self.nodes[handle]
             if unit_id in node.units:
                 node.units.remove(unit_id)

@@ -68,6 +68,9 @@ class WorkerSession:
         # The keywords of this test's last lean report (sent once per test).
         self.keywords_sent: list[str] | None = None
         self.warnings: list[dict[str, Any]] = []
+        # Seconds of the current test, and of the current unit's tests per file.
+        self.test_seconds = 0.0
+        self.unit_seconds: dict[str, float] = {}
         self.queue: deque[_Unit] = deque()
         self.ended = False
         self.stopping = False
@@ -220,7 +223,7 @@ class WorkerSession:
             while len(self.queue) > 1 and not self.queue[1].items:
                 empty = self.queue[1]
                 del self.queue[1]
-                self.channel.send_json(wire.UNIT_DONE, {"unit": empty.unit_id})
+                self._unit_done(empty.unit_id)
             if len(self.queue) > 1:
                 return self.queue[1].items[0]
             if self.ended:
@@ -248,12 +251,22 @@ class WorkerSession:
                     break
             else:
                 self.queue.popleft()
-                self.channel.send_json(wire.UNIT_DONE, {"unit": unit.unit_id})
+                self._unit_done(unit.unit_id)
         return True
+
+    def _unit_done(self, unit_id: int) -> None:
+        """Tell the controller a unit is finished, with the seconds its
+        tests took per file (the controller records them for the next plan)."""
+        message: dict[str, Any] = {"unit": unit_id}
+        if self.unit_seconds:
+            message["durations"] = self.unit_seconds
+            self.unit_seconds = {}
+        self.channel.send_json(wire.UNIT_DONE, message)
 
     # -- reports ---------------------------------------------------------------
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        self.test_seconds += report.duration
         data = report_to_data(self.config, report, self.keywords_sent)
         sent = lean_keywords(data)
         if sent is not None:
@@ -272,6 +285,9 @@ class WorkerSession:
             self.warnings = []
         self.pending = []
         self.keywords_sent = None
+        path = nodeid.split("::", 1)[0]
+        self.unit_seconds[path] = self.unit_seconds.get(path, 0.0) + self.test_seconds
+        self.test_seconds = 0.0
         self.channel.send_json(wire.REPORTS, message)
 
     @pytest.hookimpl(wrapper=True, trylast=True)
