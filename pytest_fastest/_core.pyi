@@ -12,6 +12,7 @@ def discover(
     threads: int,
     cache_path: str | None,
     fingerprint: str,
+    with_items: bool = True,
     /,
 ) -> tuple[list[tuple[Any, ...]], str | None]: ...
 

@@ -174,7 +174,11 @@ def make_plan(config: pytest.Config) -> tuple[planning.Plan, list[str]]:
             cache_path = str(directory / "inventory.json")
         except OSError as exc:  # e.g. a regular file where the directory goes
             notices.append(f"fastest: discovery cache not used: {exc}")
-    inventory = discovery.run(found, cache_path, loaded_conftests=_loaded_conftests(config))
+    # Counts only: the plan needs no more, and what is built here stays in
+    # the heap the zygote and every worker inherit.
+    inventory = discovery.run(
+        found, cache_path, loaded_conftests=_loaded_conftests(config), with_items=False
+    )
     if inventory.cache_warning:
         notices.append(f"fastest: {inventory.cache_warning}")
     units = planning.units_from(inventory, _read_durations(base))

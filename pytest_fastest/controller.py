@@ -318,6 +318,10 @@ class Controller:
             node = self.nodes[handle]
             if unit_id in node.units:
                 node.units.remove(unit_id)
+            # Which of its tests ran matters only while a unit may be lost.
+            state = self.units.get(unit_id)
+            if state is not None:
+                state.done = set()
         elif kind == "F":
             node = self.nodes[handle]
             message = json.loads(payload)
@@ -333,7 +337,9 @@ class Controller:
     def _replay(self, message: dict[str, Any]) -> None:
         hook = self.config.hook
         nodeid = message["nodeid"]
-        location = tuple(message["location"])
+        # The path is shared by every test of a file, as in a serial run.
+        path_in_location, lineno, domain = message["location"]
+        location = (sys.intern(path_in_location), lineno, domain)
         hook.pytest_runtest_logstart(nodeid=nodeid, location=location)
         for data in message.get("warnings", ()):
             hook.pytest_warning_recorded.call_historic(kwargs=report.warning_from_data(data))

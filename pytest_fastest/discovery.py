@@ -110,7 +110,7 @@ class FileInfo:
 
     __slots__ = (
         "path", "kind", "error", "size", "mtime_ns", "cached", "verdict", "reason",
-        "items", "imports", "hooks", "collect_ignore", "collect_ignore_glob",
+        "items", "n_items", "imports", "hooks", "collect_ignore", "collect_ignore_glob",
     )  # fmt: skip
 
     def __init__(
@@ -123,7 +123,7 @@ class FileInfo:
         cached: bool,
         verdict: int,
         reason: str | None,
-        items: list[tuple[str, int, list[str]]],
+        items: list[tuple[str, int, list[str]]] | int,
         imports: list[str],
         hooks: int,
         collect_ignore: list[str],
@@ -137,7 +137,10 @@ class FileInfo:
         self.cached = cached
         self.verdict = verdict
         self.reason = reason
-        self.items = items
+        # (name, line, markers) per item; only their number when discovery
+        # ran for a plan (run(..., with_items=False)).
+        self.items = items if isinstance(items, list) else []
+        self.n_items = len(items) if isinstance(items, list) else items
         self.imports = imports
         self.hooks = hooks
         self.collect_ignore = collect_ignore
@@ -196,6 +199,7 @@ def run(
     cache_path: str | None,
     threads: int = 0,
     loaded_conftests: dict[str, Any] | None = None,
+    with_items: bool = True,
 ) -> Inventory:
     """Walk and extract (C core, GIL released), then apply conftest rules.
 
@@ -222,6 +226,7 @@ def run(
         threads or min(4, os.cpu_count() or 1),
         cache_path,
         settings.fingerprint(grammar_version()),
+        with_items,
     )
     files = [
         FileInfo(

@@ -110,7 +110,7 @@ def units_from(inventory: Any, durations: dict[str, float]) -> list[Unit] | str:
         if info.kind == CONFTEST:
             continue
         owner = next((d for d in inventory.whole_subtrees if _is_below(info.path, d)), None)
-        n_items = len(info.items) if info.static_exact else None
+        n_items = info.n_items if info.static_exact else None
         if owner is not None:
             unit = subtree_units.get(owner)
             if unit is None:

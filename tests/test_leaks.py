@@ -150,7 +150,11 @@ def discovery_growth(iterations: int) -> dict[str, int]:
                 assert len(seen) == FILES and all(items for _, items, _ in seen), seen
                 first.extend(seen)
             assert seen == first
-            del seen, inventory
+            # The plan's form: counts only, the same files and numbers.
+            counts = discovery.run(settings, str(cache), threads=2, with_items=False)
+            assert all(not f.items for f in counts.test_files())
+            assert sorted((f.path, f.n_items, f.static_exact) for f in counts.test_files()) == first
+            del seen, inventory, counts
 
         return measure(step, iterations)
 

@@ -13,7 +13,8 @@
 #include "fst_discover.h"
 
 const char fst_binding_discover_doc[] =
-    "discover(roots, settings, threads, cache_path, fingerprint, /) -> (files, warning)\n--\n\n"
+    "discover(roots, settings, threads, cache_path, fingerprint, with_items=True, /)\n"
+    "-> (files, warning)\n--\n\n"
     "Walk `roots` with pytest's rules and extract every test module and\n"
     "conftest.py on `threads` threads, reusing and refreshing the cache file\n"
     "at `cache_path` (None: no cache) keyed by `fingerprint`. `settings` is a\n"
@@ -23,7 +24,10 @@ const char fst_binding_discover_doc[] =
     "python_functions (lists of str). Returns a list of tuples (path, kind,\n"
     "error, size, mtime_ns, cached, verdict, reason, items, imports, hooks,\n"
     "collect_ignore, collect_ignore_glob), items being (name, line,\n"
-    "markers) tuples, and a one-line warning about the cache, or None.";
+    "markers) tuples, and a one-line warning about the cache, or None.\n"
+    "With with_items false, items is the number of items instead: the plan\n"
+    "needs only counts, and the objects of 20,000 items would stay in the\n"
+    "heap that every worker inherits.";
 
 char **fst_binding_strings(PyObject *sequence, const char *what, size_t *count) {
   PyObject *fast = PySequence_Fast(sequence, what); /* new reference */
@@ -117,12 +121,12 @@ static PyObject *fst_binding__string_list(char **strings, size_t count) {
   return list;
 }
 
-static PyObject *fst_binding__file_tuple(const fst_discover_file *file) {
+static PyObject *fst_binding__file_tuple(const fst_discover_file *file, int with_items) {
   const fst_file_info *info = &file->info;
   PyObject *items = NULL, *imports = NULL, *ignore = NULL, *ignore_glob = NULL;
-  items = PyList_New((Py_ssize_t)info->n_items);
+  items = with_items ? PyList_New((Py_ssize_t)info->n_items) : PyLong_FromSize_t(info->n_items);
   if (!items) goto error;
-  for (size_t i = 0; i < info->n_items; i++) {
+  for (size_t i = 0; with_items && i < info->n_items; i++) {
     const fst_item *item = &info->items[i];
     PyObject *markers = fst_binding__string_list(item->markers, item->n_markers);
     if (!markers) goto error;
@@ -212,10 +216,12 @@ static int fst_binding__discover_nogil(const TSLanguage *language, const fst_dis
 }
 
 PyObject *fst_binding_discover(PyObject *module, PyObject *const *args, Py_ssize_t nargs) {
-  if (nargs != 5) {
-    PyErr_SetString(PyExc_TypeError, "discover() takes 5 positional arguments");
+  if (nargs != 5 && nargs != 6) {
+    PyErr_SetString(PyExc_TypeError, "discover() takes 5 or 6 positional arguments");
     return NULL;
   }
+  int with_items = nargs == 6 ? PyObject_IsTrue(args[5]) : 1;
+  if (with_items < 0) return NULL;
   fst_module_state *state = fst_binding_state(module);
   if (!state->language) {
     PyErr_SetString(PyExc_RuntimeError, "set_grammar() must be called before discover()");
@@ -267,7 +273,7 @@ PyObject *fst_binding_discover(PyObject *module, PyObject *const *args, Py_ssize
   files = PyList_New((Py_ssize_t)result.n_files);
   if (!files) goto error;
   for (size_t i = 0; i < result.n_files; i++) {
-    PyObject *tuple = fst_binding__file_tuple(&result.files[i]);
+    PyObject *tuple = fst_binding__file_tuple(&result.files[i], with_items);
     if (!tuple) goto error;
     PyList_SET_ITEM(files, (Py_ssize_t)i, tuple); /* steals tuple */
   }
