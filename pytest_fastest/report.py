@@ -84,7 +84,7 @@ except ImportError:  # pragma: no cover - older pytest keeps plain strings
 
 
 # One string object per phase name, as in a serial run (JSON makes a new one each time).
-_WHEN = {when: when for when in ("setup", "call", "teardown")}
+_WHEN: dict[str, Any] = {when: when for when in ("setup", "call", "teardown")}
 
 
 def decode_test(
