@@ -84,7 +84,7 @@ except ImportError:  # pragma: no cover - older pytest keeps plain strings
 
 
 # One string object per phase name, as in a serial run (JSON makes a new one each time).
-_WHEN: dict[str, Any] = {when: when for when in ("setup", "call", "teardown")}
+_WHEN = {when: when for when in ("setup", "call", "teardown")}
 
 
 def decode_test(
@@ -110,6 +110,7 @@ def decode_test(
         if sent is not None:
             names = [sys.intern(name) for name in sent]
         keywords: dict[str, Literal[1]] = dict.fromkeys(names, 1)
+        phase: Any = _WHEN.get(when, when)
         out.append(
             pytest.TestReport(
                 parsed,
@@ -117,7 +118,7 @@ def decode_test(
                 keywords,
                 "passed",
                 None,
-                _WHEN.get(when, when),
+                phase,
                 (),
                 duration,
                 start,
