@@ -100,10 +100,10 @@ def in_process_reason(config: pytest.Config) -> str | None:
         return "pytest-xdist's -n is given: xdist runs as usual"
     if getattr(config.workerinput if hasattr(config, "workerinput") else None, "get", None):
         return "already a pytest-xdist worker"
-    if options.start_method(config) == "spawn":
-        return "--fastest-start=spawn is not implemented yet"
-    if not hasattr(os, "fork"):
-        return "this platform has no fork()"
+    if uses_spawn(config):
+        if config.invocation_params.plugins:
+            return "--fastest-start=spawn: pytest.main() got plugin objects a new interpreter cannot have"
+        return None
     import threading
 
     if threading.active_count() > 1:
@@ -112,9 +112,20 @@ def in_process_reason(config: pytest.Config) -> str | None:
     return None
 
 
+def uses_spawn(config: pytest.Config) -> bool:
+    """Workers start as fresh interpreters: asked for, or no fork() here."""
+    return options.start_method(config) == "spawn" or not hasattr(os, "fork")
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_cmdline_main(config: pytest.Config) -> None:
     if not is_requested(config) or is_worker(config):
+        return None
+    from .spawner import start_from_environment
+
+    spawned = start_from_environment()
+    if spawned is not None:
+        _become_worker(config, spawned)
         return None
     reason = in_process_reason(config)
     if reason is not None:
@@ -126,6 +137,12 @@ def pytest_cmdline_main(config: pytest.Config) -> None:
     the_plan, notices = activation.make_plan(config)
     config.stash[PLAN_KEY] = (the_plan, notices)
     if the_plan.workers == 0:
+        return None
+    if uses_spawn(config):
+        from .spawner import Spawner
+
+        params = config.invocation_params
+        config.stash[ZYGOTE_KEY] = Spawner(list(params.args), str(params.dir))
         return None
     from .zygote import WorkerStart, Zygote
 

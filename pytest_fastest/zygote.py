@@ -30,7 +30,7 @@ from typing import Any
 _MAX_MESSAGE = 1 << 16
 
 
-def _set_parent_death_signal() -> None:
+def set_parent_death_signal() -> None:
     """Die with SIGKILL when the parent process dies (Linux only)."""
     if not sys.platform.startswith("linux"):
         return
@@ -142,7 +142,7 @@ class Zygote:
 
 def _serve(sock: socket.socket) -> WorkerStart:
     """The zygote's loop. Never returns in the zygote; returns in a new worker."""
-    _set_parent_death_signal()
+    set_parent_death_signal()
     # Ctrl-C reaches the whole process group: the controller decides what stops.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     wake_read, wake_write = os.pipe()
@@ -175,7 +175,7 @@ def _serve(sock: socket.socket) -> WorkerStart:
                 os.close(wake_read)
                 os.close(wake_write)
                 sock.close()
-                _set_parent_death_signal()
+                set_parent_death_signal()
                 return WorkerStart(fds[0], spec)
             for fd in fds:
                 os.close(fd)

@@ -130,6 +130,11 @@ class TestOutcomes:
         assert plain.records, "the recorder saw nothing"
         assert_same(plain, fast)
 
+    def test_spawned_workers_give_the_same_results(self, mixed: pytest.Pytester) -> None:
+        plain, fast = run_both(mixed, "-v", "--fastest-start=spawn")
+        assert_same(plain, fast)
+        fast.result.stdout.fnmatch_lines(["fastest: 2 workers*"])
+
     def test_verbose_lines_have_no_worker_prefix(self, mixed: pytest.Pytester) -> None:
         plain, fast = run_both(mixed, "-v")
         assert_same(plain, fast)

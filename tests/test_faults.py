@@ -400,10 +400,12 @@ def test_long():
 """
 
 
-def _start(pytester: pytest.Pytester, fastest: bool) -> subprocess.Popen[str]:
+def _start(
+    pytester: pytest.Pytester, fastest: bool, start: str = "fork"
+) -> subprocess.Popen[str]:
     args = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider"]
     if fastest:
-        args += ["-p", "fastest", "--fastest-workers=2"]
+        args += ["-p", "fastest", "--fastest-workers=2", f"--fastest-start={start}"]
     env = dict(os.environ)
     env.pop("PYTEST_ADDOPTS", None)
     return subprocess.Popen(
@@ -443,9 +445,11 @@ def long_suite(suite: pytest.Pytester) -> pytest.Pytester:
     return suite
 
 
-def _interrupt(pytester: pytest.Pytester, fastest: bool, group: bool) -> tuple[int, str]:
+def _interrupt(
+    pytester: pytest.Pytester, fastest: bool, group: bool, start: str = "fork"
+) -> tuple[int, str]:
     (pytester.path / "started").unlink(missing_ok=True)
-    proc = _start(pytester, fastest)
+    proc = _start(pytester, fastest, start)
     try:
         _wait_started(pytester, proc)
         if group:
@@ -502,6 +506,52 @@ class TestSignals:
         """Guards: with the controller SIGKILLed, the zygote sees EOF and its
         workers get PR_SET_PDEATHSIG: nothing is orphaned after ~2 s."""
         proc = _start(long_suite, fastest=True)
+        try:
+            _wait_started(long_suite, proc)
+            assert len(worker_pids(long_suite)) == 2
+            os.kill(proc.pid, signal.SIGKILL)
+            ret, _ = _finish(proc)
+        finally:
+            if proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGKILL)
+        assert ret == -signal.SIGKILL
+        assert_nothing_left(long_suite, timeout=2.0)
+
+
+class TestSpawnStart:
+    """--fastest-start=spawn: workers are fresh interpreters, children of the
+    controller, with the same guarantees as forked ones."""
+
+    def test_a_crash_fails_that_test_and_a_new_worker_runs_the_rest(
+        self, suite: pytest.Pytester
+    ) -> None:
+        body, why = CRASHES["sigkill"]
+        suite.makepyfile(test_crash=_crash_file(body))
+        crashed = "test_crash.py::test_crash"
+        plain = run_plain(suite, "--deselect", crashed)
+        fast = run_fastest(suite, "--fastest-start=spawn")
+        assert fast.result.ret == 1
+        assert fast.outcomes[(crashed, "call")] == ("failed", False)
+        assert without(fast.outcomes, crashed) == plain.outcomes
+        fast.result.stdout.fnmatch_lines(
+            [f"*worker 'gw*' crashed while running '{crashed}': {why}*"]
+        )
+        assert len(worker_pids(suite)) == 3
+        assert_nothing_left(suite)
+
+    def test_ctrl_c_to_the_group_stops_quietly_with_a_summary(
+        self, long_suite: pytest.Pytester
+    ) -> None:
+        ret, out = _interrupt(long_suite, fastest=True, group=True, start="spawn")
+        assert ret == 2, out
+        assert "KeyboardInterrupt" in out and "INTERNALERROR" not in out
+        assert re.search(r"^=+ .*\d+ (passed|failed).* in [\d.]+s", out, re.M), out
+        assert_nothing_left(long_suite)
+
+    def test_sigkilled_controller_takes_its_workers_with_it(
+        self, long_suite: pytest.Pytester
+    ) -> None:
+        proc = _start(long_suite, fastest=True, start="spawn")
         try:
             _wait_started(long_suite, proc)
             assert len(worker_pids(long_suite)) == 2
