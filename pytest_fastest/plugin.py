@@ -102,7 +102,7 @@ def in_process_reason(config: pytest.Config) -> str | None:
         return "already a pytest-xdist worker"
     if uses_spawn(config):
         if config.invocation_params.plugins:
-            return "--fastest-start=spawn: a new interpreter cannot get pytest.main()'s plugin objects"
+            return "--fastest-start=spawn: pytest.main() got plugin objects (a new process cannot)"
         return None
     import threading
 
