@@ -400,9 +400,7 @@ def test_long():
 """
 
 
-def _start(
-    pytester: pytest.Pytester, fastest: bool, start: str = "fork"
-) -> subprocess.Popen[str]:
+def _start(pytester: pytest.Pytester, fastest: bool, start: str = "fork") -> subprocess.Popen[str]:
     args = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider"]
     if fastest:
         args += ["-p", "fastest", "--fastest-workers=2", f"--fastest-start={start}"]
