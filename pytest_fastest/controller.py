@@ -32,6 +32,7 @@ import pytest
 
 from . import plan as planning
 from . import report, shutdown, wire
+from .spawner import Spawner
 from .zygote import Zygote
 
 # Restarts of crashed workers allowed in one run, beyond the first workers.
@@ -146,6 +147,16 @@ class Controller:
         self.dispatcher.send(node.handle, wire.COLLECT, json.dumps(message).encode())
         return node
 
+    def _retire_zygote(self) -> None:
+        """Free the zygote's copy of the controller's heap once the first
+        workers exist (it becomes a bare reaper of them). A replacement
+        worker, needed only after a crash, is then spawned: an interpreter
+        start instead of a fork. Not when this run could not spawn one
+        (pytest.main() given plugin objects)."""
+        params = self.config.invocation_params
+        if isinstance(self.zygote, Zygote) and not params.plugins:
+            self.zygote.retire(Spawner(list(params.args), str(params.dir)))
+
     def _node_down(self, node: WorkerNode, error: str | None) -> None:
         if self.has_node_hooks:
             self.config.hook.pytest_testnodedown(node=node, error=error)
@@ -161,6 +172,7 @@ class Controller:
             terminal.pytest_collection()
         for worker in range(self.plan.workers):
             self._spawn(self.plan.files_of(worker))
+        self._retire_zygote()
         self.dispatcher.start()
         collected = self._gather_collection()
         hook = self.config.hook

@@ -15,6 +15,11 @@ n}``, and reports every worker that ends as ``{"exit": pid, "status": s}``
 reap them and tell how they died. When the controller goes away (EOF), the
 zygote kills its workers and exits; with PR_SET_PDEATHSIG, zygote and
 workers also die when their parent is SIGKILLed.
+
+Once the first workers are forked, ``{"op": "retire"}`` makes the zygote
+exec the bare reaper of ``_reaper.py`` (same pid, same children, same
+socket and exit reports), freeing its copy of the controller's heap;
+workers started after that (replacements after a crash) are spawned.
 """
 
 from __future__ import annotations
@@ -25,7 +30,10 @@ import select
 import signal
 import socket
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .spawner import Spawner
 
 _MAX_MESSAGE = 1 << 16
 
@@ -60,6 +68,7 @@ class Zygote:
         self.sock = sock
         self.exits: list[tuple[int, int]] = []
         self.alive = True
+        self.fallback: Spawner | None = None  # starts workers once retired
 
     @classmethod
     def fork(cls) -> Zygote | WorkerStart:
@@ -77,8 +86,17 @@ class Zygote:
 
     # -- controller side ------------------------------------------------------
 
+    def retire(self, spawner: Spawner) -> None:
+        """Turn the zygote into a bare reaper of the workers it forked (it
+        frees the copy of the controller's heap); later workers come from
+        `spawner`."""
+        self.sock.send(json.dumps({"op": "retire"}).encode())
+        self.fallback = spawner
+
     def spawn(self, spec: dict[str, Any]) -> tuple[socket.socket, int]:
         """Ask for a new worker; returns (controller's end of its channel, pid)."""
+        if self.fallback is not None:
+            return self.fallback.spawn(spec)
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         try:
             socket.send_fds(
@@ -120,10 +138,14 @@ class Zygote:
         if self.alive:
             self._receive(block=False)
         exits, self.exits = self.exits, []
+        if self.fallback is not None:
+            exits += self.fallback.poll_exits()
         return exits
 
     def close(self) -> None:
         """End the zygote (it kills any worker still alive) and reap it."""
+        if self.fallback is not None:
+            self.fallback.close()
         if self.pid == 0:
             return
         try:
@@ -168,6 +190,9 @@ def _serve(sock: socket.socket) -> WorkerStart:
             spec = json.loads(data)
             sys.stdout.flush()
             sys.stderr.flush()
+            if spec.get("op") == "retire":
+                _become_reaper(sock, children)  # returns only if the exec failed
+                continue
             pid = os.fork()
             if pid == 0:
                 signal.set_wakeup_fd(-1)
@@ -194,6 +219,19 @@ def _serve(sock: socket.socket) -> WorkerStart:
         except ChildProcessError:
             pass
     os._exit(status)
+
+
+def _become_reaper(sock: socket.socket, children: set[int]) -> None:
+    """Exec the bare reaper (see _reaper.py), keeping pid, children and socket."""
+    script = os.path.join(os.path.dirname(os.path.abspath(__file__)), "_reaper.py")
+    os.set_inheritable(sock.fileno(), True)
+    try:
+        os.execv(
+            sys.executable,
+            [sys.executable, "-I", "-S", script, str(sock.fileno()), *map(str, sorted(children))],
+        )
+    except OSError:
+        os.set_inheritable(sock.fileno(), False)  # go on serving as the zygote
 
 
 def _reap(sock: socket.socket, children: set[int]) -> None:

@@ -516,6 +516,47 @@ class TestSignals:
         assert_nothing_left(long_suite, timeout=2.0)
 
 
+def _children(pid: int) -> list[int]:
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as f:
+                    fields = f.read().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == pid:
+                found.append(int(entry))
+    return found
+
+
+def test_the_zygote_retires_to_a_bare_reaper_once_workers_run(
+    long_suite: pytest.Pytester,
+) -> None:
+    """Guards the memory figure: after forking the first workers the zygote
+    execs the small reaper (same pid, the workers still its children), whose
+    resident memory is a bare interpreter's."""
+    proc = _start(long_suite, fastest=True)
+    try:
+        _wait_started(long_suite, proc)
+        (zygote,) = _children(proc.pid)
+        with open(f"/proc/{zygote}/cmdline", "rb") as f:
+            assert b"_reaper.py" in f.read()
+        # The worker running the long test is alive (the other may be done).
+        alive = _children(zygote)
+        assert alive and set(alive) <= set(worker_pids(long_suite))
+        with open(f"/proc/{zygote}/status") as f:
+            rss_kb = next(int(line.split()[1]) for line in f if line.startswith("VmRSS:"))
+        assert rss_kb < 16 * 1024
+        os.killpg(proc.pid, signal.SIGINT)
+        ret, _ = _finish(proc)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+    assert ret == 2
+    assert_nothing_left(long_suite)
+
+
 class TestSpawnStart:
     """--fastest-start=spawn: workers are fresh interpreters, children of the
     controller, with the same guarantees as forked ones."""
