@@ -9,40 +9,87 @@ the plugin.
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import sys
 from pathlib import Path
-from typing import Any
+
+# Not a runtime `typing` import: `discover` pays for every import (see core.py).
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="python -m pytest_fastest",
-        description="pytest-fastest tools. Run tests with `pytest -p fastest`.",
-    )
-    commands = parser.add_subparsers(dest="command", required=True)
-    discover = commands.add_parser(
-        "discover",
-        help="list the tests pytest would collect, without importing anything",
-        description="List the node ids of the tests under PATHS (default: pytest's "
-        "testpaths or the current directory), found statically.",
-    )
-    discover.add_argument("paths", nargs="*", metavar="PATH", help="files or directories")
-    discover.add_argument(
-        "--json",
-        action="store_true",
-        help="print one JSON document: every file with its kind, verdict (static-exact or "
-        "needs-import) and reason, and its tests with line and markers",
-    )
-    discover.add_argument(
-        "--no-cache", action="store_true", help="neither read nor write the discovery cache"
-    )
-    discover.add_argument(
-        "--threads", type=int, default=0, metavar="N", help="parser threads (default: CPUs)"
-    )
-    return parser
+USAGE = """\
+usage: python -m pytest_fastest discover [-h] [--json] [--no-cache] [--threads N] [PATH ...]
+
+List the node ids of the tests under PATHS (default: pytest's testpaths or
+the current directory), found statically, without importing anything.
+Run the tests themselves with `pytest -p fastest`.
+
+positional arguments:
+  PATH         files or directories
+
+options:
+  -h, --help   show this help message and exit
+  --json       print one JSON document: every file with its kind, verdict
+               (static-exact or needs-import) and reason, and its tests with
+               line and markers
+  --no-cache   neither read nor write the discovery cache
+  --threads N  parser threads (default: CPUs)
+"""
+
+
+class Arguments:
+    def __init__(self) -> None:
+        self.command = ""
+        self.paths: list[str] = []
+        self.json = False
+        self.no_cache = False
+        self.threads = 0
+
+
+class UsageError(Exception):
+    pass
+
+
+def parse_args(argv: list[str]) -> Arguments:
+    """The command line, parsed by hand: argparse (with the gettext, locale
+    and shutil imports it makes) would be a tenth of a warm `discover`."""
+    args = Arguments()
+    rest = list(argv)
+    if not rest or rest[0] != "discover":
+        if rest and rest[0] in ("-h", "--help"):
+            raise SystemExit(_print_usage())
+        raise UsageError("the command must be 'discover'")
+    args.command = rest.pop(0)
+    only_paths = False
+    while rest:
+        arg = rest.pop(0)
+        if only_paths or not arg.startswith("-") or arg == "-":
+            args.paths.append(arg)
+        elif arg == "--":
+            only_paths = True
+        elif arg in ("-h", "--help"):
+            raise SystemExit(_print_usage())
+        elif arg == "--json":
+            args.json = True
+        elif arg == "--no-cache":
+            args.no_cache = True
+        elif arg == "--threads" or arg.startswith("--threads="):
+            value = arg.partition("=")[2] if "=" in arg else (rest.pop(0) if rest else "")
+            try:
+                args.threads = int(value)
+            except ValueError:
+                raise UsageError(f"--threads: invalid int value: {value!r}") from None
+        else:
+            raise UsageError(f"unrecognized arguments: {arg}")
+    return args
+
+
+def _print_usage() -> int:
+    sys.stdout.write(USAGE)
+    return 0
 
 
 def _cache_path(settings: Any, no_cache: bool) -> str | None:
@@ -58,7 +105,7 @@ def _cache_path(settings: Any, no_cache: bool) -> str | None:
     return str(base / "d" / "fastest" / "inventory.json")
 
 
-def discover_main(args: argparse.Namespace) -> int:
+def discover_main(args: Arguments) -> int:
     from . import discovery, settings
 
     found = settings.from_ini(list(args.paths), Path.cwd())
@@ -118,7 +165,9 @@ def _as_json(inventory: Any) -> dict[str, Any]:
 
 
 def main(argv: list[str]) -> int:
-    args = _parser().parse_args(argv)
-    if args.command == "discover":
-        return discover_main(args)
-    return 2
+    try:
+        args = parse_args(argv)
+    except UsageError as exc:
+        sys.stderr.write(USAGE.split("\n\n", 1)[0] + f"\npython -m pytest_fastest: error: {exc}\n")
+        return 2
+    return discover_main(args)

@@ -13,7 +13,11 @@ pytest collects there.
 from __future__ import annotations
 
 import os
-from typing import Any
+
+# Not a runtime `typing` import: `discover` pays for every import (see core.py).
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 # Walk entry kinds (csrc/fst_walk.h).
 TEST_MODULE, EXPLICIT, CONFTEST, OTHER_FILE, WALK_ERROR = range(5)
@@ -185,10 +189,10 @@ def grammar_version() -> str:
     distribution on sys.path (tens of milliseconds), which a small suite's
     run cannot afford.
     """
-    try:
-        import tree_sitter_python._binding as binding  # type: ignore[import-not-found]
+    from .core import grammar_binding
 
-        st = os.stat(binding.__file__)
+    try:
+        st = os.stat(grammar_binding().__file__)
         return f"{st.st_size}:{st.st_mtime_ns}"
     except (ImportError, OSError, TypeError):
         return "unknown"

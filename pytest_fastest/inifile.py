@@ -15,7 +15,11 @@ from __future__ import annotations
 import os
 import shlex
 from pathlib import Path
-from typing import Any
+
+# Not a runtime `typing` import: `discover` pays for every import (see core.py).
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 DEFAULTS: dict[str, list[str]] = {
     "python_files": ["test_*.py", "*_test.py"],

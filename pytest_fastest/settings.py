@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
 
 from .discovery import Settings
+
+# Not a runtime `typing` import: `discover` pays for every import (see core.py).
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 
 def _normalize_roots(paths: list[str]) -> list[str]:

@@ -476,6 +476,21 @@ class TestNodeIds:
         }
         assert "pytest_fastest.cli" in imported
         assert not {m for m in imported if m.split(".")[0] in ("pytest", "_pytest", "pluggy")}
+        # Nor the heavier parts of the standard library an editor would wait for
+        # (argparse, typing; tree-sitter-python's __init__ and importlib.resources).
+        assert not imported & {"argparse", "typing", "tree_sitter_python", "importlib.resources"}
+
+    def test_the_grammar_package_still_imports_normally_after_discovery(self) -> None:
+        code = (
+            "from pytest_fastest import core\n"
+            "core.load()\n"
+            "import tree_sitter_python as t\n"
+            "assert t._binding.language() is not None and t.language() is not None\n"
+        )
+        proc = subprocess.run(
+            [sys.executable, "-c", code], cwd="/", capture_output=True, text=True, timeout=60
+        )
+        assert proc.returncode == 0, proc.stderr
 
     def test_a_missing_path_exits_4_and_names_it(self, pytester: pytest.Pytester) -> None:
         write_tree(pytester.path, SHAPES)
@@ -486,6 +501,30 @@ class TestNodeIds:
         assert proc.stderr.strip().splitlines() == [
             f"error: file or directory not found: {pytester.path / 'no_such_dir'}"
         ]
+
+    @pytest.mark.parametrize(
+        ("args", "message"),
+        [
+            (["--bogus"], "unrecognized arguments: --bogus"),
+            (["--threads", "x"], "--threads: invalid int value: 'x'"),
+            (["--threads"], "--threads: invalid int value: ''"),
+        ],
+    )
+    def test_bad_arguments_are_a_usage_error(
+        self, pytester: pytest.Pytester, args: list[str], message: str
+    ) -> None:
+        proc = discover(pytester.path, *args)
+        assert proc.returncode == 2
+        assert proc.stdout == ""
+        assert proc.stderr.splitlines()[-1] == f"python -m pytest_fastest: error: {message}"
+
+    def test_help_and_options_in_any_order(self, pytester: pytest.Pytester) -> None:
+        assert "--no-cache" in discover(pytester.path, "--help").stdout
+        write_tree(pytester.path, SHAPES)
+        default = discover(pytester.path, "--no-cache")
+        spelled = discover(pytester.path, "--threads=1", ".", "--no-cache", "--threads", "2")
+        assert spelled.returncode == default.returncode == 0
+        assert spelled.stdout == default.stdout != ""
 
     def test_rootdir_without_config_file_is_pytests(self, pytester: pytest.Pytester) -> None:
         """Regression: with no config file pytest roots at the common ancestor of the
