@@ -9,10 +9,8 @@ the plugin.
 
 from __future__ import annotations
 
-import json
 import os
 import sys
-from pathlib import Path
 
 # Not a runtime `typing` import: `discover` pays for every import (see core.py).
 TYPE_CHECKING = False
@@ -97,18 +95,17 @@ def _cache_path(settings: Any, no_cache: bool) -> str | None:
         return None
     from . import inifile
 
-    ini = inifile.locate(settings.roots, Path.cwd())
+    ini = inifile.locate(settings.roots, os.getcwd())
     cache_dir = ini.get("cache_dir") or ".pytest_cache"
-    base = Path(os.path.expandvars(cache_dir))
-    if not base.is_absolute():
-        base = ini.rootdir / base
-    return str(base / "d" / "fastest" / "inventory.json")
+    # As pytest resolves it; an absolute cache_dir stays as it is.
+    base = os.path.join(ini.rootdir, os.path.expanduser(os.path.expandvars(cache_dir)))
+    return os.path.join(base, "d", "fastest", "inventory.json")
 
 
 def discover_main(args: Arguments) -> int:
     from . import discovery, settings
 
-    found = settings.from_ini(list(args.paths), Path.cwd())
+    found = settings.from_ini(list(args.paths), os.getcwd())
     missing = [root for root in found.roots if not os.path.exists(root)]
     if missing:
         print(f"error: file or directory not found: {missing[0]}", file=sys.stderr)
@@ -121,6 +118,8 @@ def discover_main(args: Arguments) -> int:
     if inventory.cache_warning:
         print(f"warning: {inventory.cache_warning}", file=sys.stderr)
     if args.json:
+        import json
+
         json.dump(_as_json(inventory), sys.stdout, indent=1)
         sys.stdout.write("\n")
         return 0

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import os
 import shlex
-from pathlib import Path
 
 # Not a runtime `typing` import: `discover` pays for every import (see core.py).
 TYPE_CHECKING = False
@@ -44,7 +43,7 @@ DEFAULTS: dict[str, list[str]] = {
 class IniConfig:
     # A plain class: an editor waits for `discover`, and dataclasses costs
     # several milliseconds to import.
-    def __init__(self, rootdir: Path, inifile: Path | None, values: dict[str, Any]) -> None:
+    def __init__(self, rootdir: str, inifile: str | None, values: dict[str, Any]) -> None:
         self.rootdir = rootdir
         self.inifile = inifile
         self.values = values
@@ -62,7 +61,7 @@ class IniConfig:
         return None if value is None else str(value)
 
 
-def _toml(path: Path) -> dict[str, Any] | None:
+def _toml(path: str) -> dict[str, Any] | None:
     try:
         import tomllib
     except ImportError:  # Python 3.10
@@ -75,13 +74,13 @@ def _toml(path: Path) -> dict[str, Any] | None:
         return None
 
 
-def _from_pytest_toml(path: Path) -> dict[str, Any] | None:
+def _from_pytest_toml(path: str) -> dict[str, Any] | None:
     document = _toml(path) or {}
     table = document.get("pytest")
     return dict(table) if isinstance(table, dict) else {}
 
 
-def _from_pyproject(path: Path) -> dict[str, Any] | None:
+def _from_pyproject(path: str) -> dict[str, Any] | None:
     document = _toml(path)
     if not document:
         return None
@@ -93,7 +92,7 @@ def _from_pyproject(path: Path) -> dict[str, Any] | None:
     return {k: v for k, v in tool.items() if k != "ini_options"}
 
 
-def _from_ini(path: Path, section: str, always: bool) -> dict[str, Any] | None:
+def _from_ini(path: str, section: str, always: bool) -> dict[str, Any] | None:
     import configparser
 
     parser = configparser.ConfigParser(interpolation=None, strict=False)
@@ -117,22 +116,32 @@ _LOADERS = (
 )
 
 
-def _common_ancestor(paths: list[Path], invocation_dir: Path) -> Path:
-    existing = [p for p in paths if p.exists()]
+def _self_and_parents(path: str) -> list[str]:
+    """`path` and every directory above it, up to the root."""
+    chain = [path]
+    while True:
+        parent = os.path.dirname(chain[-1])
+        if parent == chain[-1]:
+            return chain
+        chain.append(parent)
+
+
+def _common_ancestor(paths: list[str], invocation_dir: str) -> str:
+    existing = [p for p in paths if os.path.exists(p)]
     if not existing:
         return invocation_dir
-    common = Path(os.path.commonpath([str(p) for p in existing]))
-    return common.parent if common.is_file() else common
+    common = os.path.commonpath(existing)
+    return os.path.dirname(common) if os.path.isfile(common) else common
 
 
-def _search(bases: list[Path]) -> IniConfig | None:
+def _search(bases: list[str]) -> IniConfig | None:
     """pytest's ``locate_config``: the first config file from each base upwards."""
-    found_pyproject: Path | None = None
+    found_pyproject: str | None = None
     for arg in bases:
-        for base in (arg, *arg.parents):
+        for base in _self_and_parents(arg):
             for name, loader in _LOADERS:
-                candidate = base / name
-                if not candidate.is_file():
+                candidate = os.path.join(base, name)
+                if not os.path.isfile(candidate):
                     continue
                 if name == "pyproject.toml" and found_pyproject is None:
                     found_pyproject = candidate
@@ -140,11 +149,11 @@ def _search(bases: list[Path]) -> IniConfig | None:
                 if values is not None:
                     return IniConfig(base, candidate, values)
     if found_pyproject is not None:
-        return IniConfig(found_pyproject.parent, found_pyproject, {})
+        return IniConfig(os.path.dirname(found_pyproject), found_pyproject, {})
     return None
 
 
-def locate(args: list[str], invocation_dir: Path) -> IniConfig:
+def locate(args: list[str], invocation_dir: str) -> IniConfig:
     """rootdir, config file and values for these (path) arguments.
 
     pytest's ``determine_setup`` without -c/--rootdir: search upwards from
@@ -152,21 +161,24 @@ def locate(args: list[str], invocation_dir: Path) -> IniConfig:
     from each argument's directory; else the common ancestor of the
     invocation directory and the arguments (not the arguments alone:
     ``pytest pkg`` run from site-packages roots at site-packages).
+
+    Paths are strings (os.path), not pathlib: `discover` imports this, and
+    pathlib (with the urllib.parse it imports) costs an editor 4 ms.
     """
-    paths = [Path(os.path.abspath(invocation_dir / a.split("::")[0])) for a in args]
-    dirs = [p if p.is_dir() else p.parent for p in paths if p.exists()]
+    paths = [os.path.abspath(os.path.join(invocation_dir, a.split("::")[0])) for a in args]
+    dirs = [p if os.path.isdir(p) else os.path.dirname(p) for p in paths if os.path.exists(p)]
     ancestor = _common_ancestor(dirs, invocation_dir)
     found = _search([ancestor])
     if found is not None:
         return found
-    for base in (ancestor, *ancestor.parents):
-        if (base / "setup.py").is_file():
+    for base in _self_and_parents(ancestor):
+        if os.path.isfile(os.path.join(base, "setup.py")):
             return IniConfig(base, None, {})
     if dirs != [ancestor]:
         found = _search(dirs or [invocation_dir])
         if found is not None:
             return found
     rootdir = _common_ancestor([invocation_dir, ancestor], invocation_dir)
-    if rootdir == Path(rootdir.anchor):
+    if os.path.dirname(rootdir) == rootdir:  # the filesystem root
         rootdir = ancestor
     return IniConfig(rootdir, None, {})

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 from .discovery import Settings
 
@@ -28,16 +27,18 @@ def _normalize_roots(paths: list[str]) -> list[str]:
 
 def from_config(config: Any) -> Settings | str:
     """Settings for this pytest run, or why the run cannot be planned statically."""
-    invocation = Path(config.invocation_params.dir)
+    invocation = str(config.invocation_params.dir)
     paths = []
     for arg in config.args:
         if "::" in arg:
             return f"node id argument {arg!r} (planned by pytest's own collection)"
-        path = os.path.abspath(invocation / arg)
+        path = os.path.abspath(os.path.join(invocation, arg))
         if not os.path.exists(path):
             return f"argument {arg!r} does not exist (pytest reports it)"
         paths.append(path)
-    ignore = [os.path.abspath(invocation / p) for p in (config.getoption("ignore") or [])]
+    ignore = [
+        os.path.abspath(os.path.join(invocation, p)) for p in (config.getoption("ignore") or [])
+    ]
     extra: list[str] = []
     if config.pluginmanager.has_plugin("doctest"):
         extra = list(config.getoption("doctestglob") or ["test*.txt"])
@@ -58,7 +59,7 @@ def from_config(config: Any) -> Settings | str:
     )
 
 
-def from_ini(args: list[str], invocation: Path) -> Settings:
+def from_ini(args: list[str], invocation: str) -> Settings:
     """Settings as pytest would compute them for `pytest ARGS`, without pytest."""
     from . import inifile
 
@@ -71,23 +72,23 @@ def from_ini(args: list[str], invocation: Path) -> Settings:
             args = [
                 match
                 for pattern in testpaths
-                for match in sorted(glob.glob(str(ini.rootdir / pattern), recursive=True))
+                for match in sorted(glob.glob(os.path.join(ini.rootdir, pattern), recursive=True))
             ] or []
         if not args:
-            args = [str(invocation)]
-    paths = [os.path.abspath(invocation / a.split("::")[0]) for a in args]
+            args = [invocation]
+    paths = [os.path.abspath(os.path.join(invocation, a.split("::")[0])) for a in args]
     addopts = ini.getlist("addopts")
     ignore = _option_values(addopts, "--ignore")
     ignore_glob = _option_values(addopts, "--ignore-glob")
-    confcutdir = str(ini.inifile.parent) if ini.inifile else str(ini.rootdir)
+    confcutdir = os.path.dirname(ini.inifile) if ini.inifile else ini.rootdir
     return Settings(
-        rootdir=str(ini.rootdir),
+        rootdir=ini.rootdir,
         roots=_normalize_roots(paths),
         python_files=ini.getlist("python_files"),
         python_classes=ini.getlist("python_classes"),
         python_functions=ini.getlist("python_functions"),
         norecursedirs=ini.getlist("norecursedirs"),
-        ignore=[os.path.abspath(ini.rootdir / p) for p in ignore],
+        ignore=[os.path.abspath(os.path.join(ini.rootdir, p)) for p in ignore],
         ignore_glob=ignore_glob,
         extra_file_patterns=["test*.txt"],
         confcutdir=confcutdir,
