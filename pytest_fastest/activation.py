@@ -110,22 +110,32 @@ class FileTimer:
     """In-process runs: each test file's time, its tests and its collection.
 
     A file's cost includes its import and collection, often most of it.
-    (With workers, each worker times its own files and sends the times.)
+    Only files whose tests ran are recorded (a run stopped by -x keeps the
+    costs recorded before for the rest). With workers, each worker times
+    its own files and sends the times with each finished unit.
     """
 
     def __init__(self, durations: dict[str, float]) -> None:
         self.durations = durations
+        self.collect_times: dict[str, float] = {}
+        self.test_times: dict[str, float] = {}
         self.module_timer = ModuleTimer()
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         path = report.nodeid.split("::", 1)[0]
-        self.durations[path] = self.durations.get(path, 0.0) + report.duration
+        self.test_times[path] = self.test_times.get(path, 0.0) + report.duration
 
     def pytest_collectstart(self, collector: pytest.Collector) -> None:
         self.module_timer.start(collector)
 
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
-        self.module_timer.stop(report, self.durations)
+        self.module_timer.stop(report, self.collect_times)
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_sessionfinish(self) -> None:
+        # Before FastestSession's sessionfinish writes the cache.
+        for path, seconds in self.test_times.items():
+            self.durations[path] = self.collect_times.get(path, 0.0) + seconds
 
 
 def cache_dir(config: pytest.Config) -> Path | None:

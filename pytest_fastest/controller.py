@@ -25,7 +25,6 @@ import signal
 import sys
 import time
 import uuid
-from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
@@ -43,32 +42,40 @@ WAIT_MS = 100
 LOST_EXITED = 3  # fst_dispatch_lost_reason: the zygote reported the exit
 
 
-@dataclass
 class WorkerNode:
     """The controller's view of one worker, shaped like pytest-xdist's
-    WorkerController for plugins (pytest_configure_node/pytest_testnodedown)."""
+    WorkerController for plugins (pytest_configure_node/pytest_testnodedown).
 
-    id: str
-    config: pytest.Config
-    workerinput: dict[str, Any]
-    workeroutput: dict[str, Any] = field(default_factory=dict)
-    pid: int = 0
-    handle: int = -1  # the dispatcher's worker id
-    units: list[int] = field(default_factory=list)  # unfinished, in send order
-    shutting_down: bool = False
-    timing: dict[str, float] = field(default_factory=dict)
+    (Plain classes here: a dataclass costs a millisecond or two to define at
+    import, and this module is imported on every run that uses workers.)
+    """
+
+    def __init__(self, id: str, config: pytest.Config, workerinput: dict[str, Any]) -> None:
+        self.id = id
+        self.config = config
+        self.workerinput = workerinput
+        self.workeroutput: dict[str, Any] = {}
+        self.pid = 0
+        self.handle = -1  # the dispatcher's worker id
+        self.units: list[int] = []  # unfinished, in send order
+        self.shutting_down = False
+        self.timing: dict[str, float] = {}
 
     @property
     def gateway(self) -> WorkerNode:  # plugins read node.gateway.id
         return self
 
 
-@dataclass
 class UnitState:
-    path: str
-    relpath: str
-    nodeids: list[str]
-    done: set[str] = field(default_factory=set)
+    """A unit as the controller tracks it: which of its tests have run."""
+
+    __slots__ = ("path", "relpath", "nodeids", "done")
+
+    def __init__(self, path: str, relpath: str, nodeids: list[str]) -> None:
+        self.path = path
+        self.relpath = relpath
+        self.nodeids = nodeids
+        self.done: set[str] = set()
 
 
 def _describe_status(status: int | None) -> str:
@@ -188,7 +195,6 @@ class Controller:
                     # Collected by a plugin outside the plan: run it where it was found.
                     self.extra_units.append((handle, path))
             deselected.extend(message.get("deselected_ids", []))
-            self._record_times(message.get("collect_times", {}))
             collect_reports.extend(message["reports"])
         numcollected = sum(message["collected"] for _, message in collected)
         # In pytest's collection order, as a serial run reports them.
@@ -230,8 +236,9 @@ class Controller:
         return items
 
     def _record_times(self, times: dict[str, float]) -> None:
-        """Add the seconds workers spent on files (collecting a module,
-        running its tests) to the recorded costs."""
+        """Record what a finished unit cost per file (its collection and its
+        tests), for the next run's plan. A unit cut short (-x, a crash)
+        sends none: its files keep the cost recorded before."""
         session = self.config.pluginmanager.get_plugin("fastest-session")
         if session is not None:
             for path, seconds in times.items():

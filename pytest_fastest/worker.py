@@ -148,7 +148,6 @@ class WorkerSession:
             "collected": self.collected,
             "deselected_ids": self.deselected,
             "reports": self.collect_reports,
-            "collect_times": self.collect_times,
         }
         if self.config.option.collectonly:
             message["tree"] = _collection_tree(self.config, self.items_by_file)
@@ -255,11 +254,15 @@ class WorkerSession:
         return True
 
     def _unit_done(self, unit_id: int) -> None:
-        """Tell the controller a unit is finished, with the seconds its
-        tests took per file (the controller records them for the next plan)."""
+        """Tell the controller a unit is finished, with what it cost per file:
+        the module's collection here plus its tests (the controller records
+        them for the next plan)."""
         message: dict[str, Any] = {"unit": unit_id}
         if self.unit_seconds:
-            message["durations"] = self.unit_seconds
+            message["durations"] = {
+                path: self.collect_times.pop(path, 0.0) + seconds
+                for path, seconds in self.unit_seconds.items()
+            }
             self.unit_seconds = {}
         self.channel.send_json(wire.UNIT_DONE, message)
 

@@ -41,3 +41,18 @@ def test_next_plan_puts_the_slow_file_first(pytester: pytest.Pytester) -> None:
     result.assert_outcomes(passed=4)
     units = [line.split()[-1] for line in result.outlines if line.strip().endswith(".py")]
     assert units[0] == "test_slow.py", result.outlines
+
+
+@pytest.mark.parametrize("workers", ["0", "2"], ids=["in-process", "workers"])
+def test_a_file_whose_tests_did_not_run_keeps_its_recorded_cost(
+    pytester: pytest.Pytester, workers: str
+) -> None:
+    """Regression: a run that deselects (or stops before) a file's tests
+    must not replace its cost with its collection time alone."""
+    pytester.makepyfile(test_slow=SLOW, **{f"test_fast{n}": FAST for n in range(3)})
+    args = ["-p", "fastest", f"--fastest-workers={workers}"]
+    pytester.runpytest_subprocess(*args).assert_outcomes(passed=4)
+    before = _recorded(pytester)["test_slow.py"]
+    result = pytester.runpytest_subprocess(*args, "-k", "fast")
+    result.assert_outcomes(passed=3, deselected=1)
+    assert _recorded(pytester)["test_slow.py"] == before >= 0.3
