@@ -78,6 +78,13 @@ class UnitState:
         self.done: set[str] = set()
 
 
+def _mtime(path: str) -> float:
+    try:
+        return os.stat(path).st_mtime
+    except OSError:
+        return 0.0
+
+
 def _describe_status(status: int | None) -> str:
     if status is None or status < 0:
         return "it closed its channel"
@@ -211,10 +218,54 @@ class Controller:
         if deselected:
             hook.pytest_deselected(items=[_DeselectedItem(nodeid) for nodeid in deselected])
         session.testscollected = total_items
+        self._update_cache_plugins()
         if self.config.option.collectonly:
             session.items = self._collected_items(collected)
         hook.pytest_collection_finish(session=session)
         return True
+
+    def _update_cache_plugins(self) -> None:
+        """What pytest's cache plugins learn in pytest_collection_modifyitems,
+        which runs in the workers (on their share) and not here.
+
+        The "new first" plugin records every collected node id (the
+        cache/nodeids that a later --nf compares with); the "last failed"
+        plugin, under --ff, says how many previous failures run first. The
+        run order follows: units holding previous failures (--ff), or new
+        files, newest first (--nf), go to the front of their worker's queue,
+        and each worker's own plugin orders the tests inside its share.
+        """
+        pm = self.config.pluginmanager
+        collected = [nodeid for ids in self.file_nodeids.values() for nodeid in ids]
+        parsed = [report.node_id(nodeid) for nodeid in collected]
+        nf = pm.get_plugin("nfplugin")
+        new_paths: set[str] = set()
+        if nf is not None and hasattr(nf, "cached_nodeids"):
+            new_paths = {
+                nodeid.split("::", 1)[0]
+                for nodeid, key in zip(collected, parsed, strict=True)
+                if key not in nf.cached_nodeids
+            }
+            nf.cached_nodeids.update(parsed)
+        lf = pm.get_plugin("lfplugin")
+        failed_paths: set[str] = set()
+        option = self.config.option  # no cache options under -p no:cacheprovider
+        if lf is not None and getattr(lf, "active", False) and getattr(option, "failedfirst", 0):
+            failed = [n for n, key in zip(collected, parsed, strict=True) if key in lf.lastfailed]
+            failed_paths = {nodeid.split("::", 1)[0] for nodeid in failed}
+            if not lf.lastfailed:
+                lf._report_status = "no previously failed tests, not deselecting items."
+            elif not failed:
+                lf._report_status = f"{len(lf.lastfailed)} known failures not in selected tests"
+            else:
+                lf._previously_failed_count = len(failed)
+                noun = "failure" if len(failed) == 1 else "failures"
+                lf._report_status = f"rerun previous {len(failed)} {noun} first"
+        if failed_paths:
+            self.plan.units.sort(key=lambda unit: unit.relpath not in failed_paths)
+        elif getattr(option, "newfirst", False):
+            self.plan.units.sort(key=lambda unit: -_mtime(unit.path))
+            self.plan.units.sort(key=lambda unit: unit.relpath not in new_paths)
 
     def _collected_items(self, collected: list[tuple[int, dict[str, Any]]]) -> list[Any]:
         """Stand-ins for the items the workers collected, in pytest's order,

@@ -83,9 +83,7 @@ def in_process_reason(config: pytest.Config) -> str | None:
         ("cacheshow", "--cache-show"),
         ("usepdb", "--pdb"),
         ("trace", "--trace"),
-        ("lf", "--lf (needs the whole item list)"),
-        ("failedfirst", "--ff (needs the whole item list)"),
-        ("newfirst", "--nf (needs the whole item list)"),
+        ("lf", "--lf (skips files as it collects them, in one process's order)"),
         ("stepwise", "--stepwise (needs the whole item list)"),
         ("stepwise_skip", "--stepwise-skip (needs the whole item list)"),
         ("pyargs", "--pyargs"),
@@ -95,6 +93,9 @@ def in_process_reason(config: pytest.Config) -> str | None:
     ):
         if getattr(option, name, False):
             return why
+    if getattr(option, "failedfirst", False) and option.last_failed_no_failures == "none":
+        # (both options exist together: the cache provider defines them)
+        return "--ff with --lfnf=none (may deselect every test at once)"
     numprocesses = getattr(option, "numprocesses", None)
     if numprocesses:
         return "pytest-xdist's -n is given: xdist runs as usual"

@@ -6,11 +6,13 @@ and the exit code (tests/equivalence.py).
 
 from __future__ import annotations
 
+import json
 import re
+import shutil
 from typing import Any
 
 import pytest
-from equivalence import assert_same, run_both
+from equivalence import RECORDER, assert_same, run, run_both
 
 # Lines whose text holds a duration ("collected ... in 0.12s").
 _TIMING = re.compile(r"in [\d.]+s")
@@ -143,6 +145,32 @@ class TestOutcomes:
         assert [p.split(" PASSED")[0] for p in passed] == sorted(
             line.split(" PASSED")[0] for line in plain.result.outlines if " PASSED" in line
         )
+
+    @pytest.mark.parametrize("option", ["--ff", "--nf"])
+    def test_failed_first_and_new_first_run_in_workers_with_the_same_results(
+        self, mixed: pytest.Pytester, option: str
+    ) -> None:
+        _with_recorder(mixed)
+        run(mixed, fastest=False)  # a first run records the failures and node ids
+        plain, fast = run_both(mixed, option)
+        assert_same(plain, fast)
+        fast.result.stdout.fnmatch_lines(["fastest: 2 workers*"])
+        if option == "--ff":
+            status = [line for line in plain.result.outlines if "run-last-failure" in line]
+            assert status and "first" in status[0]
+            assert [line for line in fast.result.outlines if "run-last-failure" in line] == status
+
+    def test_the_node_id_cache_is_written_as_by_pytest(self, mixed: pytest.Pytester) -> None:
+        """Regression: pytest's "new first" plugin learns the collected ids in
+        pytest_collection_modifyitems, which runs in the workers."""
+        cache = mixed.path / ".pytest_cache" / "v" / "cache" / "nodeids"
+        _with_recorder(mixed)
+        run(mixed, "--fastest-workers=2", fastest=True)
+        by_fastest = json.loads(cache.read_text())
+        shutil.rmtree(mixed.path / ".pytest_cache")
+        run(mixed, fastest=False)
+        assert by_fastest == json.loads(cache.read_text())
+        assert len(by_fastest) > 20
 
     @pytest.mark.parametrize("selection", [["-k", "param or skip"], ["-m", "xfail"]])
     def test_selection_is_the_same(self, mixed: pytest.Pytester, selection: list[str]) -> None:
@@ -277,3 +305,8 @@ class TestCollectOnly:
         plain, fast = run_both(pytester, "--collect-only", "-q")
         assert fast.result.ret == plain.result.ret == pytest.ExitCode.INTERRUPTED
         assert fast.summary == plain.summary
+
+
+def _with_recorder(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(fastest_recorder=RECORDER)
+    pytester.syspathinsert()
