@@ -69,12 +69,15 @@ class WorkerNode:
 class UnitState:
     """A unit as the controller tracks it: which of its tests have run."""
 
-    __slots__ = ("path", "relpath", "nodeids", "done")
+    __slots__ = ("path", "relpath", "nodeids", "also", "done")
 
-    def __init__(self, path: str, relpath: str, nodeids: list[str]) -> None:
+    def __init__(
+        self, path: str, relpath: str, nodeids: list[str], also: list[str] | None = None
+    ) -> None:
         self.path = path
         self.relpath = relpath
         self.nodeids = nodeids
+        self.also = also or []  # more files run with this one (an xdist_group)
         self.done: set[str] = set()
 
 
@@ -117,6 +120,7 @@ class Controller:
         self.units: dict[int, UnitState] = {}
         self.states_by_relpath: dict[str, list[UnitState]] = {}
         self.file_nodeids: dict[str, list[str]] = {}
+        self.file_groups: dict[str, list[str]] = {}  # xdist_group names by file
         self.testrunuid = uuid.uuid4().hex
         self.spawned = 0
         self.restarts = 0
@@ -195,6 +199,7 @@ class Controller:
         collect_reports: list[Any] = []
         planned = {unit.path for unit in self.plan.units}
         for handle, message in collected:
+            self.file_groups.update(message.get("groups", {}))
             for path, nodeids in message["files"].items():
                 self.file_nodeids[path] = nodeids
                 total_items += len(nodeids)
@@ -286,6 +291,44 @@ class Controller:
                 items.append(_ReplayItem(nodeid, chain))
         return items
 
+    def _xdist_groups(self) -> dict[str, list[planning.Unit]]:
+        """Files whose tests share an ``@pytest.mark.xdist_group`` name, joined
+        into one unit each (by path: the members, costliest first, in run
+        order), so that one worker runs the whole group, as pytest-xdist's
+        ``--dist loadgroup`` does. Tests of one file always share a worker;
+        this covers groups that span files. The unit runs on the worker
+        that collected its costliest file; the others collect their files
+        there again."""
+        by_path = {unit.path: unit for unit in self.plan.units}
+        parent: dict[str, str] = {}
+
+        def root(path: str) -> str:
+            while parent.get(path, path) != path:
+                path = parent[path]
+            return path
+
+        first_with: dict[str, str] = {}
+        for path, names in self.file_groups.items():
+            if path not in by_path:
+                continue
+            parent.setdefault(path, path)
+            for name in names:
+                other = first_with.setdefault(name, path)
+                parent[root(path)] = root(other)
+        components: dict[str, list[planning.Unit]] = {}
+        for path in parent:
+            components.setdefault(root(path), []).append(by_path[path])
+        order = {id(unit): index for index, unit in enumerate(self.plan.units)}
+        members: dict[str, list[planning.Unit]] = {}
+        for units in components.values():
+            if len(units) < 2:
+                continue
+            lead = max(units, key=lambda unit: unit.cost)
+            rest = sorted((u for u in units if u is not lead), key=lambda u: order[id(u)])
+            for unit in units:
+                members[unit.path] = [lead, *rest]
+        return members
+
     def _record_times(self, times: dict[str, float]) -> None:
         """Record what a finished unit cost per file (its collection and its
         tests), for the next run's plan. A unit cut short (-x, a crash)
@@ -326,9 +369,18 @@ class Controller:
             self._drain()
             return True
         handles = {node.id: node.handle for node in self.nodes.values()}
+        members = self._xdist_groups()
         for unit in self.plan.units:
-            state = UnitState(unit.path, unit.relpath, self.file_nodeids.get(unit.path, []))
-            self._add_unit(handles[f"gw{unit.worker}"], unit.cost, state, None)
+            together = members.get(unit.path)
+            if together is None:
+                state = UnitState(unit.path, unit.relpath, self.file_nodeids.get(unit.path, []))
+                self._add_unit(handles[f"gw{unit.worker}"], unit.cost, state, None)
+            elif together[0] is unit:
+                nodeids = [n for member in together for n in self.file_nodeids.get(member.path, [])]
+                also = [member.path for member in together[1:]]
+                state = UnitState(unit.path, unit.relpath, nodeids, also)
+                cost = sum(member.cost for member in together)
+                self._add_unit(handles[f"gw{unit.worker}"], cost, state, None)
         for handle, path in self.extra_units:
             relpath = (
                 self.file_nodeids[path][0].split("::", 1)[0] if self.file_nodeids[path] else path
@@ -422,6 +474,8 @@ class Controller:
 
     def _add_unit(self, home: int, cost: float, state: UnitState, only: list[str] | None) -> None:
         data: dict[str, Any] = {"file": state.path}
+        if state.also:
+            data["also"] = state.also
         if only is not None:
             data["only"] = only
         unit_id = self.dispatcher.add_unit(home, cost, json.dumps(data).encode())
@@ -481,7 +535,7 @@ class Controller:
         self.restarts += 1
         # Units first: a worker added with nothing queued is told to end at once.
         for state, left in remaining:
-            self._add_unit(-1, 0.0, UnitState(state.path, state.relpath, left), left)
+            self._add_unit(-1, 0.0, UnitState(state.path, state.relpath, left, state.also), left)
         self._spawn([])
 
     def _report_crash(self, node: WorkerNode, nodeid: str, why: str) -> None:

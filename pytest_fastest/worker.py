@@ -146,6 +146,7 @@ class WorkerSession:
                 path: [item.nodeid for item in items] for path, items in self.items_by_file.items()
             },
             "collected": self.collected,
+            "groups": _xdist_groups(self.items_by_file),
             "deselected_ids": self.deselected,
             "reports": self.collect_reports,
         }
@@ -176,10 +177,11 @@ class WorkerSession:
         if kind == wire.UNIT:
             message = json.loads(payload)
             data = message["data"]
-            path = data["file"]
-            if path not in self.items_by_file:
-                self._collect(session, [path])
-            items = self.items_by_file[path]
+            paths = [data["file"], *data.get("also", [])]
+            missing = [path for path in paths if path not in self.items_by_file]
+            if missing:
+                self._collect(session, missing)
+            items = [item for path in paths for item in self.items_by_file[path]]
             only = data.get("only")
             if only is not None:
                 wanted = set(only)
@@ -317,6 +319,21 @@ class WorkerSession:
         # After pytest's unraisable-exception plugin has collected what the
         # tests left behind (it runs earlier in this hook).
         shutdown.freeze_heap()
+
+
+def _xdist_groups(items_by_file: dict[str, list[pytest.Item]]) -> dict[str, list[str]]:
+    """The ``xdist_group`` names of each file's tests (files without: absent),
+    named as pytest-xdist names them."""
+    groups: dict[str, list[str]] = {}
+    for path, items in items_by_file.items():
+        names = set()
+        for item in items:
+            mark = item.get_closest_marker("xdist_group")
+            if mark is not None:
+                names.add(str(mark.args[0] if mark.args else mark.kwargs.get("name", "default")))
+        if names:
+            groups[path] = sorted(names)
+    return groups
 
 
 class _QuietTerminal:

@@ -310,3 +310,51 @@ class TestCollectOnly:
 def _with_recorder(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(fastest_recorder=RECORDER)
     pytester.syspathinsert()
+
+
+GROUPED = """
+import os, pytest
+
+pytestmark = pytest.mark.xdist_group("{group}")
+
+@pytest.mark.parametrize("n", range(6))
+def test_records_its_worker(n):
+    with open(f"worker-{{os.path.basename(__file__)}}-{{n}}", "w") as f:
+        f.write(os.environ.get("PYTEST_XDIST_WORKER", "none"))
+"""
+
+PLAIN_FILE = """
+import os, pytest
+
+@pytest.mark.parametrize("n", range(6))
+def test_records_its_worker(n):
+    with open(f"worker-{os.path.basename(__file__)}-{n}", "w") as f:
+        f.write(os.environ.get("PYTEST_XDIST_WORKER", "none"))
+"""
+
+
+def test_an_xdist_group_spanning_files_runs_on_one_worker(pytester: pytest.Pytester) -> None:
+    """Guards: files whose tests share an xdist_group name run on one worker
+    (the plan alone would split them: same sizes, so a, b, c alternate);
+    outcomes are plain pytest's."""
+    pytester.makepyfile(
+        test_a=GROUPED.format(group="db"),
+        test_b=GROUPED.format(group="db"),
+        test_c=GROUPED.format(group="db"),
+        test_d=PLAIN_FILE,
+        test_e=PLAIN_FILE,
+        test_f=PLAIN_FILE,
+    )
+    plain, fast = run_both(pytester)
+    assert_same(plain, fast)
+    fast.result.stdout.fnmatch_lines(["fastest: 2 workers*"])
+
+    def workers(*names: str) -> set[str]:
+        return {
+            (pytester.path / f"worker-test_{name}.py-{n}").read_text()
+            for name in names
+            for n in range(6)
+        }
+
+    assert len(workers("a", "b", "c")) == 1
+    assert workers("a", "b", "c", "d", "e", "f") == {"gw0", "gw1"}
