@@ -22,7 +22,8 @@ import pytest
 # plugin extras) takes the full encoding so that nothing is dropped.
 _PLAIN_ATTRIBUTES = frozenset(
     {
-        "_id",
+        "_id",  # pytest >= 9.1 (a parsed NodeId)
+        "nodeid",  # earlier pytest
         "location",
         "keywords",
         "outcome",
