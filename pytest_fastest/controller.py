@@ -29,8 +29,8 @@ from typing import Any
 
 import pytest
 
+from . import ordering, report, shutdown, wire
 from . import plan as planning
-from . import report, shutdown, wire
 from .spawner import Spawner
 from .zygote import Zygote
 
@@ -79,13 +79,6 @@ class UnitState:
         self.nodeids = nodeids
         self.also = also or []  # more files run with this one (an xdist_group)
         self.done: set[str] = set()
-
-
-def _mtime(path: str) -> float:
-    try:
-        return os.stat(path).st_mtime
-    except OSError:
-        return 0.0
 
 
 def _describe_status(status: int | None) -> str:
@@ -223,54 +216,11 @@ class Controller:
         if deselected:
             hook.pytest_deselected(items=[_DeselectedItem(nodeid) for nodeid in deselected])
         session.testscollected = total_items
-        self._update_cache_plugins()
+        ordering.update_cache_plugins(self.config, self.file_nodeids, self.plan.units)
         if self.config.option.collectonly:
             session.items = self._collected_items(collected)
         hook.pytest_collection_finish(session=session)
         return True
-
-    def _update_cache_plugins(self) -> None:
-        """What pytest's cache plugins learn in pytest_collection_modifyitems,
-        which runs in the workers (on their share) and not here.
-
-        The "new first" plugin records every collected node id (the
-        cache/nodeids that a later --nf compares with); the "last failed"
-        plugin, under --ff, says how many previous failures run first. The
-        run order follows: units holding previous failures (--ff), or new
-        files, newest first (--nf), go to the front of their worker's queue,
-        and each worker's own plugin orders the tests inside its share.
-        """
-        pm = self.config.pluginmanager
-        collected = [nodeid for ids in self.file_nodeids.values() for nodeid in ids]
-        parsed = [report.node_id(nodeid) for nodeid in collected]
-        nf = pm.get_plugin("nfplugin")
-        new_paths: set[str] = set()
-        if nf is not None and hasattr(nf, "cached_nodeids"):
-            new_paths = {
-                nodeid.split("::", 1)[0]
-                for nodeid, key in zip(collected, parsed, strict=True)
-                if key not in nf.cached_nodeids
-            }
-            nf.cached_nodeids.update(parsed)
-        lf = pm.get_plugin("lfplugin")
-        failed_paths: set[str] = set()
-        option = self.config.option  # no cache options under -p no:cacheprovider
-        if lf is not None and getattr(lf, "active", False) and getattr(option, "failedfirst", 0):
-            failed = [n for n, key in zip(collected, parsed, strict=True) if key in lf.lastfailed]
-            failed_paths = {nodeid.split("::", 1)[0] for nodeid in failed}
-            if not lf.lastfailed:
-                lf._report_status = "no previously failed tests, not deselecting items."
-            elif not failed:
-                lf._report_status = f"{len(lf.lastfailed)} known failures not in selected tests"
-            else:
-                lf._previously_failed_count = len(failed)
-                noun = "failure" if len(failed) == 1 else "failures"
-                lf._report_status = f"rerun previous {len(failed)} {noun} first"
-        if failed_paths:
-            self.plan.units.sort(key=lambda unit: unit.relpath not in failed_paths)
-        elif getattr(option, "newfirst", False):
-            self.plan.units.sort(key=lambda unit: -_mtime(unit.path))
-            self.plan.units.sort(key=lambda unit: unit.relpath not in new_paths)
 
     def _collected_items(self, collected: list[tuple[int, dict[str, Any]]]) -> list[Any]:
         """Stand-ins for the items the workers collected, in pytest's order,
@@ -290,44 +240,6 @@ class Controller:
                 chain = [nodes[n] for n in unit_chains[index]] if unit_chains else []
                 items.append(_ReplayItem(nodeid, chain))
         return items
-
-    def _xdist_groups(self) -> dict[str, list[planning.Unit]]:
-        """Files whose tests share an ``@pytest.mark.xdist_group`` name, joined
-        into one unit each (by path: the members, costliest first, in run
-        order), so that one worker runs the whole group, as pytest-xdist's
-        ``--dist loadgroup`` does. Tests of one file always share a worker;
-        this covers groups that span files. The unit runs on the worker
-        that collected its costliest file; the others collect their files
-        there again."""
-        by_path = {unit.path: unit for unit in self.plan.units}
-        parent: dict[str, str] = {}
-
-        def root(path: str) -> str:
-            while parent.get(path, path) != path:
-                path = parent[path]
-            return path
-
-        first_with: dict[str, str] = {}
-        for path, names in self.file_groups.items():
-            if path not in by_path:
-                continue
-            parent.setdefault(path, path)
-            for name in names:
-                other = first_with.setdefault(name, path)
-                parent[root(path)] = root(other)
-        components: dict[str, list[planning.Unit]] = {}
-        for path in parent:
-            components.setdefault(root(path), []).append(by_path[path])
-        order = {id(unit): index for index, unit in enumerate(self.plan.units)}
-        members: dict[str, list[planning.Unit]] = {}
-        for units in components.values():
-            if len(units) < 2:
-                continue
-            lead = max(units, key=lambda unit: unit.cost)
-            rest = sorted((u for u in units if u is not lead), key=lambda u: order[id(u)])
-            for unit in units:
-                members[unit.path] = [lead, *rest]
-        return members
 
     def _record_times(self, times: dict[str, float]) -> None:
         """Record what a finished unit cost per file (its collection and its
@@ -369,7 +281,7 @@ class Controller:
             self._drain()
             return True
         handles = {node.id: node.handle for node in self.nodes.values()}
-        members = self._xdist_groups()
+        members = ordering.xdist_groups(self.file_groups, self.plan.units)
         for unit in self.plan.units:
             together = members.get(unit.path)
             if together is None:
