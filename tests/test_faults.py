@@ -182,6 +182,45 @@ class TestWorkerCrash:
         assert len(worker_pids(suite)) == 3  # two workers, then one replacement
         assert_nothing_left(suite)
 
+    def test_after_the_restart_limit_the_rest_fails_with_a_clear_message(
+        self, suite: pytest.Pytester
+    ) -> None:
+        """Guards the restart limit: every test of this file kills its worker;
+        after MAX_RESTARTS replacements the tests the last dead worker held
+        (the rest of this file, and a unit it had already taken) fail with a
+        message naming the limit instead of starting more workers; every
+        other result is plain pytest's; nothing is left behind."""
+        from pytest_fastest.controller import MAX_RESTARTS
+
+        crashing = MAX_RESTARTS + 4
+        suite.makepyfile(
+            test_crashes="import os\n\n"
+            + "".join(f"def test_{n:02d}():\n    os._exit(3)\n\n" for n in range(crashing))
+        )
+        plain = run_plain(suite, "--ignore", "test_crashes.py")
+        fast = run_fastest(suite)
+        assert fast.result.ret == 1
+        ids = [f"test_crashes.py::test_{n:02d}" for n in range(crashing)]
+        assert all(fast.outcomes[(nodeid, "call")] == ("failed", False) for nodeid in ids)
+        out = fast.result.stdout.str()
+        not_run = {
+            line.split()[1]
+            for line in fast.result.outlines
+            if line.startswith("FAILED") and "not run: workers crashed" in line
+        }
+        others = {
+            key: value
+            for key, value in fast.outcomes.items()
+            if key[0] not in ids and key[0] not in not_run
+        }
+        assert others == {
+            key: value for key, value in plain.outcomes.items() if key[0] not in not_run
+        }
+        assert len(others) >= len(plain.outcomes) // 2  # most bystanders ran
+        assert out.count("crashed while running 'test_crashes.py::") == MAX_RESTARTS + 1
+        assert f"not run: workers crashed {MAX_RESTARTS + 1} times (limit {MAX_RESTARTS}" in out
+        assert_nothing_left(suite)
+
     def test_memory_limit_gives_the_same_memory_error_as_plain_pytest(
         self, suite: pytest.Pytester
     ) -> None:
