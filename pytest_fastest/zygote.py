@@ -90,8 +90,11 @@ class Zygote:
         """Turn the zygote into a bare reaper of the workers it forked (it
         frees the copy of the controller's heap); later workers come from
         `spawner`."""
-        self.sock.send(json.dumps({"op": "retire"}).encode())
         self.fallback = spawner
+        try:
+            self.sock.send(json.dumps({"op": "retire"}).encode())
+        except OSError:
+            pass  # the zygote is gone: its workers' exits show as EOF
 
     def spawn(self, spec: dict[str, Any]) -> tuple[socket.socket, int]:
         """Ask for a new worker; returns (controller's end of its channel, pid)."""
