@@ -32,6 +32,8 @@ import socket
 import sys
 from typing import TYPE_CHECKING, Any
 
+from ._reaper import kill_children, report_exits, wait_for_message, watch_children
+
 if TYPE_CHECKING:
     from .spawner import Spawner
 
@@ -170,22 +172,13 @@ def _serve(sock: socket.socket) -> WorkerStart:
     set_parent_death_signal()
     # Ctrl-C reaches the whole process group: the controller decides what stops.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    wake_read, wake_write = os.pipe()
-    os.set_blocking(wake_write, False)
-    signal.set_wakeup_fd(wake_write)
-    signal.signal(signal.SIGCHLD, lambda signum, frame: None)
+    wake_read, wake_write = watch_children()
     children: set[int] = set()
     status = 0
     try:
         while True:
-            _reap(sock, children)
-            try:
-                readable, _, _ = select.select([sock.fileno(), wake_read], [], [])
-            except InterruptedError:
-                continue
-            if wake_read in readable:
-                os.read(wake_read, 512)
-            if sock.fileno() not in readable:
+            report_exits(sock, children)
+            if not wait_for_message(sock, wake_read):
                 continue
             data, fds, _, _ = socket.recv_fds(sock, _MAX_MESSAGE, 1)
             if not data:
@@ -211,16 +204,7 @@ def _serve(sock: socket.socket) -> WorkerStart:
             sock.send(json.dumps({"spawned": spec.get("workerid"), "pid": pid}).encode())
     except BaseException:
         status = 1
-    for pid in children:
-        try:
-            os.kill(pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-    for pid in children:
-        try:
-            os.waitpid(pid, 0)
-        except ChildProcessError:
-            pass
+    kill_children(children)
     os._exit(status)
 
 
@@ -235,19 +219,3 @@ def _become_reaper(sock: socket.socket, children: set[int]) -> None:
         )
     except OSError:
         os.set_inheritable(sock.fileno(), False)  # go on serving as the zygote
-
-
-def _reap(sock: socket.socket, children: set[int]) -> None:
-    while children:
-        try:
-            pid, status = os.waitpid(-1, os.WNOHANG)
-        except ChildProcessError:
-            children.clear()
-            return
-        if pid == 0:
-            return
-        children.discard(pid)
-        try:
-            sock.send(json.dumps({"exit": pid, "status": status}).encode())
-        except OSError:
-            pass
