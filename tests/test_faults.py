@@ -19,6 +19,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -482,23 +483,45 @@ def long_suite(suite: pytest.Pytester) -> pytest.Pytester:
     return suite
 
 
-def _interrupt(
-    pytester: pytest.Pytester, fastest: bool, group: bool, start: str = "fork"
+def _signal_run(
+    pytester: pytest.Pytester,
+    fastest: bool,
+    signum: int = signal.SIGINT,
+    group: bool = False,
+    start: str = "fork",
+    check: Callable[[subprocess.Popen[str]], None] | None = None,
 ) -> tuple[int, str]:
+    """Run the long suite, and once its long test runs (and `check` passed),
+    send `signum` to the run's process group or to the controller alone;
+    returns the exit status and the output."""
     (pytester.path / "started").unlink(missing_ok=True)
     proc = _start(pytester, fastest, start)
     try:
         _wait_started(pytester, proc)
+        if check is not None:
+            check(proc)
         if group:
-            os.killpg(proc.pid, signal.SIGINT)
+            os.killpg(proc.pid, signum)
         else:
-            os.kill(proc.pid, signal.SIGINT)
+            os.kill(proc.pid, signum)
         return _finish(proc)
     finally:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.communicate()  # closes the pipe
-            proc.wait()
+
+
+def _interrupt(
+    pytester: pytest.Pytester, fastest: bool, group: bool, start: str = "fork"
+) -> tuple[int, str]:
+    return _signal_run(pytester, fastest, signal.SIGINT, group=group, start=start)
+
+
+def _two_workers(pytester: pytest.Pytester) -> Callable[[subprocess.Popen[str]], None]:
+    def check(proc: subprocess.Popen[str]) -> None:
+        assert len(worker_pids(pytester)) == 2
+
+    return check
 
 
 class TestSignals:
@@ -526,16 +549,7 @@ class TestSignals:
     ) -> None:
         """Guards: SIGTERM acts as on plain pytest (no handler: the controller
         dies of it) and the zygote and workers follow within seconds."""
-        proc = _start(long_suite, fastest=True)
-        try:
-            _wait_started(long_suite, proc)
-            assert len(worker_pids(long_suite)) == 2
-            os.kill(proc.pid, signal.SIGTERM)
-            ret, _ = _finish(proc)
-        finally:
-            if proc.poll() is None:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.communicate()  # closes the pipe
+        ret, _ = _signal_run(long_suite, True, signal.SIGTERM, check=_two_workers(long_suite))
         assert ret == -signal.SIGTERM
         assert_nothing_left(long_suite)
 
@@ -544,16 +558,7 @@ class TestSignals:
     ) -> None:
         """Guards: with the controller SIGKILLed, the zygote sees EOF and its
         workers get PR_SET_PDEATHSIG: nothing is orphaned after ~2 s."""
-        proc = _start(long_suite, fastest=True)
-        try:
-            _wait_started(long_suite, proc)
-            assert len(worker_pids(long_suite)) == 2
-            os.kill(proc.pid, signal.SIGKILL)
-            ret, _ = _finish(proc)
-        finally:
-            if proc.poll() is None:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.communicate()  # closes the pipe
+        ret, _ = _signal_run(long_suite, True, signal.SIGKILL, check=_two_workers(long_suite))
         assert ret == -signal.SIGKILL
         assert_nothing_left(long_suite, timeout=2.0)
 
@@ -583,9 +588,8 @@ def test_the_zygote_retires_to_a_bare_reaper_once_workers_run(
     """Guards the memory figure: after forking the first workers the zygote
     execs the small reaper (same pid, the workers still its children), whose
     resident memory is a bare interpreter's."""
-    proc = _start(long_suite, fastest=True)
-    try:
-        _wait_started(long_suite, proc)
+
+    def check(proc: subprocess.Popen[str]) -> None:
         (zygote,) = _children(proc.pid)
         with open(f"/proc/{zygote}/cmdline", "rb") as f:
             assert b"_reaper.py" in f.read()
@@ -595,12 +599,8 @@ def test_the_zygote_retires_to_a_bare_reaper_once_workers_run(
         # A bare interpreter: well under half the controller (about 8 MB
         # against 50 here; both larger under ASan).
         assert _rss_kb(zygote) * 2 < _rss_kb(proc.pid)
-        os.killpg(proc.pid, signal.SIGINT)
-        ret, _ = _finish(proc)
-    finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.communicate()
+
+    ret, _ = _signal_run(long_suite, True, signal.SIGINT, group=True, check=check)
     assert ret == 2
     assert_nothing_left(long_suite)
 
@@ -638,16 +638,9 @@ class TestSpawnStart:
     def test_sigkilled_controller_takes_its_workers_with_it(
         self, long_suite: pytest.Pytester
     ) -> None:
-        proc = _start(long_suite, fastest=True, start="spawn")
-        try:
-            _wait_started(long_suite, proc)
-            assert len(worker_pids(long_suite)) == 2
-            os.kill(proc.pid, signal.SIGKILL)
-            ret, _ = _finish(proc)
-        finally:
-            if proc.poll() is None:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.communicate()  # closes the pipe
+        ret, _ = _signal_run(
+            long_suite, True, signal.SIGKILL, start="spawn", check=_two_workers(long_suite)
+        )
         assert ret == -signal.SIGKILL
         assert_nothing_left(long_suite, timeout=2.0)
 

@@ -58,6 +58,17 @@ class TestGroup:
 """
 
 
+def _encode_test(config: pytest.Config, reports: list[pytest.TestReport]) -> list[Any]:
+    """A test's reports encoded as a worker encodes them (keywords sent once)."""
+    sent: list[str] | None = None
+    encoded = []
+    for rep in reports:
+        data = report.encode(config, rep, sent)
+        sent = report.lean_keywords(data) or sent
+        encoded.append(data)
+    return encoded
+
+
 def _serializable(config: pytest.Config, rep: Any) -> dict[str, Any]:
     data: dict[str, Any] = config.hook.pytest_report_to_serializable(config=config, report=rep)
     # JSON turns tuples into lists on the way; compare in that form.
@@ -76,12 +87,7 @@ def test_every_report_is_rebuilt_equal(pytester: pytest.Pytester) -> None:
 
     lean = 0
     for nodeid, originals in by_test.items():
-        sent: list[str] | None = None
-        encoded = []
-        for rep in originals:
-            data = report.encode(config, rep, sent)
-            sent = report.lean_keywords(data) or sent
-            encoded.append(data)
+        encoded = _encode_test(config, originals)
         lean += sum(isinstance(data, list) for data in encoded)
         wire = json.loads(json.dumps(encoded))
         location = originals[0].location
@@ -107,12 +113,7 @@ def test_lean_reports_send_keywords_once(pytester: pytest.Pytester) -> None:
         )
         for when in ("setup", "call", "teardown")
     ]
-    sent: list[str] | None = None
-    encoded = []
-    for rep in reports:
-        data = report.encode(config, rep, sent)
-        sent = report.lean_keywords(data) or sent
-        encoded.append(data)
+    encoded = _encode_test(config, reports)
     assert encoded[0][4] == ["test_x", "t.py"]
     assert encoded[1][4] is None and encoded[2][4] is None
     rebuilt = report.decode_test(config, encoded, "t.py::test_x", ("t.py", 0, "test_x"))
