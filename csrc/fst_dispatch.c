@@ -121,6 +121,7 @@ typedef struct {
   fst_dispatch__queue queue; /* units homed here, not yet sent */
   int *held;                 /* units sent, no 'D' yet (at most lookahead) */
   size_t n_held;
+  int starving; /* said 'I' holding one unit: it waits for another to finish that one */
 } fst_dispatch__worker;
 
 struct fst_dispatch_batch {
@@ -348,11 +349,13 @@ static void fst_dispatch__worker_free(fst_dispatch__worker *w) {
 /* Chooses the queue worker `w` refills from; NULL when nothing is queued
  * anywhere.  *from_back is set for stealing (the victim's shortest unit).
  *
- * A worker steals only once it holds nothing: the victim has already
- * collected the unit, so a steal makes the thief collect that file a second
- * time, which pays only when the thief would otherwise sit idle.  Prefetching
- * another worker's unit while still busy (as the lookahead does from its own
- * queue) moved work back and forth at the end of every run. */
+ * A worker steals only once it would otherwise sit idle: it holds nothing,
+ * or it said 'I' (a pytest worker cannot run the last item of its unit
+ * before it knows the next one, so holding one unit it may be blocked).
+ * The victim has already collected the unit, so a steal makes the thief
+ * collect that file a second time.  Prefetching another worker's unit while
+ * still busy (as the lookahead does from its own queue) moved work back and
+ * forth at the end of every run. */
 static fst_dispatch__queue *fst_dispatch__source(fst_dispatch *d, fst_dispatch__worker *w,
                                                  int *from_back) {
   *from_back = 0;
@@ -367,7 +370,7 @@ static fst_dispatch__queue *fst_dispatch__source(fst_dispatch *d, fst_dispatch__
     if (v->lost) return &v->queue;
     if (!victim || v->queue.cost > victim->queue.cost) victim = v;
   }
-  if (!victim || w->n_held > 0) return NULL;
+  if (!victim || (w->n_held > 0 && !w->starving)) return NULL;
   *from_back = 1;
   return &victim->queue;
 }
@@ -393,6 +396,7 @@ static int fst_dispatch__send_unit(fst_dispatch *d, fst_dispatch__worker *w, int
   fst_free(u->payload);
   u->payload = NULL;
   w->held[w->n_held++] = id;
+  w->starving = 0;
   d->n_queued--;
   fst_dispatch_event event = {
       .kind = FST_DISPATCH_UNIT_SENT, .worker = w->id, .unit = id, .steal = steal};
@@ -472,6 +476,7 @@ static int fst_dispatch__unit_done(fst_dispatch *d, fst_dispatch__worker *w,
   if (i == w->n_held) return -1;
   memmove(w->held + i, w->held + i + 1, (w->n_held - i - 1) * sizeof *w->held);
   w->n_held--;
+  w->starving = 0;
   d->units[id].state = FST_DISPATCH__DONE;
   d->n_open--;
   return 0;
@@ -480,8 +485,16 @@ static int fst_dispatch__unit_done(fst_dispatch *d, fst_dispatch__worker *w,
 /* Turns the complete frames in w's reader into events. */
 static void fst_dispatch__take_frames(fst_dispatch *d, fst_dispatch__worker *w) {
   fst_frame frame;
-  int status = 0, any_done = 0;
+  int status = 0, reschedule = 0;
   while (!w->lost && (status = fst_frame_reader_next(w->reader, &frame)) == 1) {
+    if (frame.type == FST_FRAME_IDLE) {
+      /* Stale when a unit is already on its way (it holds two). */
+      if (w->n_held == 1) {
+        w->starving = 1;
+        reschedule = 1;
+      }
+      continue;
+    }
     if (fst_dispatch__reserve(d, frame.size) != 0) {
       fst_dispatch__fail(d, FST_DISPATCH_ERR_NOMEM);
       return;
@@ -496,12 +509,12 @@ static void fst_dispatch__take_frames(fst_dispatch *d, fst_dispatch__worker *w) 
         fst_dispatch__lose(d, w, FST_DISPATCH_LOST_PROTOCOL, 0);
         return;
       }
-      any_done = 1;
+      reschedule = 1;
     }
   }
   if (!w->lost && status < 0)
     fst_dispatch__lose(d, w, FST_DISPATCH_LOST_PROTOCOL, 0);
-  else if (any_done)
+  else if (reschedule)
     fst_dispatch__schedule(d);
 }
 

@@ -46,8 +46,9 @@
 #define FST_FRAME_END 'E'     /* no more units: finish, sessionfinish, exit */
 #define FST_FRAME_QUIT 'Q'    /* stop after the current test (-x, Ctrl-C) */
 #define FST_FRAME_OTHER 'X'   /* opaque to C, from the Python side */
-/* Worker -> controller (all but 'D' are opaque to C and forwarded): */
+/* Worker -> controller (all but 'D' and 'I' are opaque to C and forwarded): */
 #define FST_FRAME_DONE 'D' /* unit done: JSON {"unit": id, ...} */
+#define FST_FRAME_IDLE 'I' /* blocked: it holds no unit after the current one (empty) */
 
 /* One decoded frame.  `payload` points into the reader's buffer and stays
  * valid until the next fst_frame_reader_space / _feed / _delete on that

@@ -25,6 +25,7 @@ STOP = b"Q"
 COLLECTED = b"C"
 REPORTS = b"R"
 UNIT_DONE = b"D"
+IDLE = b"I"
 WARNING = b"W"
 FINAL = b"F"
 

@@ -219,7 +219,12 @@ class WorkerSession:
         Units after the current one that have no items (all deselected) are
         finished on the spot: they would otherwise hold the dispatcher's
         lookahead and no further unit would come.
+
+        Before blocking, the worker says it is idle: holding a unit, it
+        would otherwise not be given another worker's (the dispatcher lets
+        only idle workers steal), and would wait for the end of the run.
         """
+        said_idle = False
         while True:
             while len(self.queue) > 1 and not self.queue[1].items:
                 empty = self.queue[1]
@@ -229,6 +234,12 @@ class WorkerSession:
                 return self.queue[1].items[0]
             if self.ended:
                 return None
+            if not said_idle:
+                self._poll(session)
+                if len(self.queue) > 1 or self.ended or self.stopping:
+                    continue
+                self.channel.send(wire.IDLE, b"")
+                said_idle = True
             self._receive(session)
 
     @pytest.hookimpl(tryfirst=True)

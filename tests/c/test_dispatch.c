@@ -42,6 +42,8 @@ typedef struct {
   int never_read;      /* never reads its input at all */
   int linger;          /* after 'E', keep reading until EOF */
   int ping;            /* per unit: `reports` timestamped frames, 1 ms apart */
+  int needs_next;      /* as pytest: a unit ends only once the next one (or 'E')
+                          came, and 'I' says it waits for one */
 } fake_behavior;
 
 static int parent_fds[512];
@@ -86,6 +88,7 @@ static void fake_worker_main(const fake_behavior *b, int in, int out) {
   char *report = malloc(b->report_size + 1);
   memset(report, 'r', b->report_size);
   int units_seen = 0;
+  int waiting_unit = -1; /* needs_next: the unit whose last item waits */
   for (;;) {
     size_t available;
     uint8_t *space = fst_frame_reader_space(reader, 65536, &available);
@@ -124,6 +127,17 @@ static void fake_worker_main(const fake_behavior *b, int in, int out) {
             send_frame(out, 'R', report, b->report_size);
           }
         }
+        if (b->needs_next) {
+          if (waiting_unit >= 0) {
+            if (b->delay_us) sleep_us(b->delay_us);
+            char done[64];
+            int m = snprintf(done, sizeof done, "{\"unit\":%d}", waiting_unit);
+            send_frame(out, 'D', done, (size_t)m);
+          }
+          waiting_unit = id;
+          send_frame(out, 'I', NULL, 0);
+          continue;
+        }
         if (b->delay_us) sleep_us(b->delay_us);
         if (!b->hold) {
           char done[64];
@@ -131,6 +145,12 @@ static void fake_worker_main(const fake_behavior *b, int in, int out) {
           send_frame(out, 'D', done, (size_t)m);
         }
       } else if (frame.type == 'E') {
+        if (waiting_unit >= 0) {
+          if (b->delay_us) sleep_us(b->delay_us);
+          char done[64];
+          int m = snprintf(done, sizeof done, "{\"unit\":%d}", waiting_unit);
+          send_frame(out, 'D', done, (size_t)m);
+        }
         send_frame(out, 'F', "end", 3);
         if (!b->linger) _exit(0);
       } else if (frame.type == 'Q') {
@@ -441,6 +461,35 @@ static void dispatch_should_let_a_fast_worker_steal_the_last_units_of_a_slow_one
   FST_CHECK(stolen >= 6);
   FST_CHECK_INT(stolen + by_slow, 12);
   FST_CHECK_INT(count_frames(&log, 'D', -1), 12);
+  fst_dispatch_delete(d);
+  recording_free(&log);
+  reap_all();
+}
+
+static void dispatch_should_let_a_worker_waiting_for_its_next_unit_steal(void) {
+  /* Workers that, as pytest's, finish a unit only once they know the next:
+   * w1 runs out of its own units while holding one and says 'I'; without a
+   * steal it would wait for w0's whole queue, then run its last test. */
+  fst_dispatch *d;
+  FST_CHECK_INT(fst_dispatch_new(2, &d), 0);
+  fake_behavior slow = {.delay_us = 20000, .needs_next = 1}, fast = {.needs_next = 1};
+  int w0, w1;
+  add_fake(d, &slow, 0, &w0);
+  add_fake(d, &fast, 0, &w1);
+  add_units(d, 12, w0, "{\"i\":%d}");
+  add_units(d, 2, w1, "{\"i\":%d}");
+  fst_dispatch_start(d);
+  fst_dispatch_run(d);
+  recording log = {0};
+  FST_CHECK(pump(d, &log, until_all_done_and_lost, 2, 20000));
+  int stolen = 0;
+  for (size_t i = 0; i < log.count; i++) {
+    const record *r = &log.items[i];
+    if (r->kind == FST_DISPATCH_UNIT_SENT && r->worker == w1 && r->steal) stolen++;
+  }
+  FST_CHECK(stolen >= 4);
+  FST_CHECK_INT(count_frames(&log, 'D', -1), 14);
+  FST_CHECK_INT(count_frames(&log, 'I', -1), 0); /* consumed by the dispatcher */
   fst_dispatch_delete(d);
   recording_free(&log);
   reap_all();
@@ -857,6 +906,7 @@ int main(void) {
   FST_RUN(dispatch_should_send_units_in_order_with_the_callers_payload);
   FST_RUN(dispatch_should_hold_at_most_lookahead_units_per_worker);
   FST_RUN(dispatch_should_let_a_fast_worker_steal_the_last_units_of_a_slow_one);
+  FST_RUN(dispatch_should_let_a_worker_waiting_for_its_next_unit_steal);
   FST_RUN(dispatch_should_share_the_any_queue_between_workers);
   FST_RUN(dispatch_should_send_end_exactly_once_per_worker);
   FST_RUN(dispatch_stop_should_send_quit_to_every_live_worker);
