@@ -344,8 +344,6 @@ class Controller:
 
     def _on_frame(self, handle: int, kind: str, payload: bytes) -> None:
         if kind == "R":
-            if os.environ.get("FST_NOREPLAY"):
-                return
             self._replay(json.loads(payload))
         elif kind == "D":
             done = json.loads(payload)
