@@ -150,6 +150,7 @@ class Suite:
     args: list[str] = field(default_factory=list)  # paths / --pyargs for pytest
     discover_args: list[str] = field(default_factory=list)
     env: dict[str, str] = field(default_factory=dict)
+    test_dirs: list[Path] = field(default_factory=list)  # where --fresh-bytecode clears caches
 
 
 @dataclass
@@ -210,7 +211,8 @@ def prepare(name: str, out: Path) -> Suite | str:
     if name in gen_suite.SUITES:
         gen_suite.generate(name, base)
         gen_suite.generate(name, out / f"{name}.collect")
-        return Suite(name, base, out / f"{name}.collect", startup)
+        collect = out / f"{name}.collect"
+        return Suite(name, base, collect, startup, test_dirs=[base, collect])
     if name in REAL:
         spec = importlib.util.find_spec("networkx")
         if spec is None or spec.origin is None:
@@ -229,7 +231,7 @@ def prepare(name: str, out: Path) -> Suite | str:
         # --pyargs would keep -p fastest in-process), node ids rooted where
         # the package is installed.
         args = ["-c", "pytest.ini", "--rootdir", str(Path(nx_dir).parent), nx_dir]
-        return Suite(name, dirs[0], dirs[1], startup, args, [nx_dir], env)
+        return Suite(name, dirs[0], dirs[1], startup, args, [nx_dir], env, [Path(nx_dir)])
     return f"unknown suite (expected one of {', '.join(GENERATED + REAL)})"
 
 
@@ -296,6 +298,15 @@ def outcomes_of(text: str) -> dict[str, int]:
     return {}
 
 
+def clear_rewrite_caches(suite: Suite) -> None:
+    """Remove pytest's assertion-rewrite caches of the suite's test modules and
+    conftests (``__pycache__/*-pytest-*.pyc``): the next run rewrites and
+    compiles every test module, as the first run on a fresh checkout does."""
+    for directory in suite.test_dirs:
+        for cached in directory.rglob("*-pytest-*.pyc"):
+            cached.unlink(missing_ok=True)
+
+
 def run_once(suite: Suite, mode: str, rnd: int, args: argparse.Namespace) -> Run:
     cwd, cmd = mode_command(mode, suite, args.xdist_n, args.discover_args.split())
     if mode == "discover-cold":
@@ -305,6 +316,10 @@ def run_once(suite: Suite, mode: str, rnd: int, args: argparse.Namespace) -> Run
                 missing_ok=True
             )
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "PY_COLORS"))}
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    if args.fresh_bytecode:
+        clear_rewrite_caches(suite)
+        env["PYTHONDONTWRITEBYTECODE"] = "1"
     env.update(suite.env)
     log = args.out / "logs" / f"{suite.name}-{mode}-r{rnd}.txt"
     log.parent.mkdir(parents=True, exist_ok=True)
@@ -519,6 +534,14 @@ def main(argv: list[str] | None = None) -> int:
         default=1,
         help="untimed plain runs per suite before the rounds: bytecode and page cache (default 1)",
     )
+    parser.add_argument(
+        "--fresh-bytecode",
+        action="store_true",
+        help="before every run remove the test modules' assertion-rewrite caches and write "
+        "none (PYTHONDONTWRITEBYTECODE=1), as on a fresh CI checkout; default: the caches "
+        "written by the warm-up are used, as in a developer's repeated runs (an inherited "
+        "PYTHONDONTWRITEBYTECODE is dropped either way)",
+    )
     parser.add_argument("--xdist-n", default="2", help="pytest-xdist's -n (default 2)")
     parser.add_argument(
         "--discover-args", default="", help="extra arguments for discover, e.g. --json"
@@ -608,6 +631,14 @@ def main(argv: list[str] | None = None) -> int:
     print_tables(results, xdist_label)
     load_after = os.getloadavg()
     print(f"load average (1 min) before {load_before[0]:.1f}, after {load_after[0]:.1f}")
+    print(
+        "bytecode: "
+        + (
+            "fresh (rewrite caches removed before every run)"
+            if args.fresh_bytecode
+            else "cached (written by the warm-up)"
+        )
+    )
     problems = check_agreement(runs)
     if problems:
         print("\n" + "!" * 78 + "\n!!! RESULTS DIFFER FROM PLAIN PYTEST:")
@@ -626,6 +657,7 @@ def main(argv: list[str] | None = None) -> int:
             "common_flags": COMMON_FLAGS,
             "xdist_n": args.xdist_n,
             "rounds": args.rounds,
+            "fresh_bytecode": args.fresh_bytecode,
             "skipped_modes": skipped,
             "failed_modes": {f"{s}:{m}": v for (s, m), v in failed_modes.items()},
             "mismatches": problems,

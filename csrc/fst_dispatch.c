@@ -135,6 +135,7 @@ struct fst_dispatch {
   pthread_mutex_t lock;
   pthread_cond_t events_ready;
   int lookahead;
+  long read_delay_ns;        /* set before start: see fst_dispatch_set_read_delay */
   int wake_read, wake_write; /* self-pipe waking the I/O thread */
 
   pthread_t thread;
@@ -590,6 +591,7 @@ static void *fst_dispatch__thread_main(void *arg) {
   struct pollfd *fds = NULL;
   fst_dispatch__polled *polled = NULL;
   size_t capacity = 0;
+  int read_last_turn = 0;
 
   for (;;) {
     fst_dispatch__lock(d);
@@ -636,6 +638,13 @@ static void *fst_dispatch__thread_main(void *arg) {
     d->wake_pending = 0;
     fst_dispatch__unlock(d);
 
+    if (read_last_turn && d->read_delay_ns > 0) {
+      /* After the writes above: a unit asked for by a 'D' is not delayed. */
+      struct timespec pause = {0, d->read_delay_ns};
+      while (nanosleep(&pause, &pause) != 0 && errno == EINTR) {
+      }
+    }
+    read_last_turn = 0;
     if (poll(fds, (nfds_t)n, -1) < 0) {
       if (errno == EINTR) continue;
       fst_dispatch__lock(d);
@@ -652,6 +661,7 @@ static void *fst_dispatch__thread_main(void *arg) {
       if (!polled[i].reads || !(fds[i].revents & (POLLIN | POLLHUP | POLLERR | POLLNVAL))) continue;
       fst_dispatch__worker *w = polled[i].worker;
       int result = fst_dispatch__read(w, polled[i].fd);
+      read_last_turn = 1;
       fst_dispatch__lock(d);
       if (result == -ENOMEM) {
         fst_dispatch__fail(d, FST_DISPATCH_ERR_NOMEM);
@@ -874,6 +884,15 @@ int fst_dispatch_send(fst_dispatch *self, int worker, char type, const void *pay
     else
       self->wake_needed = 1;
   }
+  fst_dispatch__unlock(self);
+  return status;
+}
+
+int fst_dispatch_set_read_delay(fst_dispatch *self, int microseconds) {
+  if (microseconds < 0 || microseconds > 100000) return FST_DISPATCH_ERR_INVALID;
+  fst_dispatch__lock(self);
+  int status = self->thread_started ? FST_DISPATCH_ERR_STATE : 0;
+  if (status == 0) self->read_delay_ns = (long)microseconds * 1000L;
   fst_dispatch__unlock(self);
   return status;
 }

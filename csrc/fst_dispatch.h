@@ -134,6 +134,15 @@ typedef struct {
  * 0 and *out, or NOMEM / INVALID / SYSTEM. */
 int fst_dispatch_new(int lookahead, fst_dispatch **out);
 
+/* Makes the I/O thread pause `microseconds` (0..100000; default 0) after
+ * each turn in which it read from a worker, before it polls again: frames
+ * that arrive meanwhile are then read, and handed to wait(), together.
+ * Why: with as many workers as cores, waking per frame (one per test)
+ * preempts a worker thousands of times a second, each switch costing it
+ * its CPU caches.  Output (units, 'E', 'Q') is still written at once.
+ * Before start(): 0, else STATE; INVALID when out of range. */
+int fst_dispatch_set_read_delay(fst_dispatch *self, int microseconds);
+
 /* Stops and joins the I/O thread, closes every fd it still owns, frees
  * everything (events not yet taken by wait() included).  The caller kills
  * and reaps the worker processes.  NULL is a no-op. */

@@ -49,13 +49,15 @@ static PyObject *fst_dispatcher__error(int status) {
 }
 
 static PyObject *fst_dispatcher_new(PyTypeObject *type, PyObject *args, PyObject *kwargs) {
-  int lookahead = FST_DISPATCH_DEFAULT_LOOKAHEAD;
-  static char *keywords[] = {"lookahead", NULL};
-  if (!PyArg_ParseTupleAndKeywords(args, kwargs, "|i:Dispatcher", keywords, &lookahead))
+  int lookahead = FST_DISPATCH_DEFAULT_LOOKAHEAD, read_delay_us = 0;
+  static char *keywords[] = {"lookahead", "read_delay_us", NULL};
+  if (!PyArg_ParseTupleAndKeywords(args, kwargs, "|ii:Dispatcher", keywords, &lookahead,
+                                   &read_delay_us))
     return NULL;
   fst_dispatcher_object *self = (fst_dispatcher_object *)type->tp_alloc(type, 0);
   if (!self) return NULL;
   int status = fst_dispatch_new(lookahead, &self->dispatch);
+  if (status == 0) status = fst_dispatch_set_read_delay(self->dispatch, read_delay_us);
   if (status != 0) {
     Py_DECREF(self);
     return fst_dispatcher__error(status);
@@ -274,7 +276,8 @@ static PyMethodDef fst_dispatcher_methods[] = {
 
 static PyType_Slot fst_dispatcher_slots[] = {
     {Py_tp_doc,
-     "Dispatcher(lookahead=2)\n--\n\nUnits to workers, frames back (csrc/fst_dispatch.h)."},
+     "Dispatcher(lookahead=2, read_delay_us=0)\n--\n\nUnits to workers, frames back "
+     "(csrc/fst_dispatch.h)."},
     {Py_tp_new, fst_dispatcher_new},
     {Py_tp_dealloc, fst_dispatcher_dealloc},
     {Py_tp_methods, fst_dispatcher_methods},

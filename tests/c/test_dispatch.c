@@ -42,8 +42,7 @@ typedef struct {
   int never_read;      /* never reads its input at all */
   int linger;          /* after 'E', keep reading until EOF */
   int ping;            /* per unit: `reports` timestamped frames, 1 ms apart */
-  int needs_next;      /* as pytest: a unit ends only once the next one (or 'E')
-                          came, and 'I' says it waits for one */
+  int needs_next;      /* as pytest: ends a unit once the next (or 'E') came; 'I' */
 } fake_behavior;
 
 static int parent_fds[512];
@@ -495,6 +494,50 @@ static void dispatch_should_let_a_worker_waiting_for_its_next_unit_steal(void) {
   reap_all();
 }
 
+/* How many wait() batches carried a worker's 40 frames sent 1 ms apart. */
+static int batches_for_40_pings(int read_delay_us) {
+  fst_dispatch *d;
+  FST_CHECK_INT(fst_dispatch_new(2, &d), 0);
+  FST_CHECK_INT(fst_dispatch_set_read_delay(d, read_delay_us), 0);
+  fake_behavior ping = {.reports = 40, .ping = 1, .no_echo = 1};
+  int w0;
+  add_fake(d, &ping, 0, &w0);
+  add_units(d, 1, w0, "{\"i\":%d}");
+  fst_dispatch_start(d);
+  FST_CHECK_INT(fst_dispatch_set_read_delay(d, 0), FST_DISPATCH_ERR_STATE);
+  fst_dispatch_run(d);
+  int batches = 0, pings = 0;
+  while (pings < 40) {
+    fst_dispatch_batch *batch;
+    int n = fst_dispatch_wait(d, 5000, &batch);
+    if (n <= 0) break;
+    size_t count;
+    const fst_dispatch_event *events = fst_dispatch_batch_events(batch, &count);
+    int any = 0;
+    for (size_t i = 0; i < count; i++)
+      if (events[i].kind == FST_DISPATCH_FRAME && events[i].frame_type == 'P') pings++, any = 1;
+    batches += any;
+    fst_dispatch_batch_free(batch);
+  }
+  FST_CHECK_INT(pings, 40);
+  fst_dispatch_delete(d);
+  reap_all();
+  return batches;
+}
+
+static void dispatch_should_read_frames_in_batches_given_a_read_delay(void) {
+  fst_dispatch *d;
+  FST_CHECK_INT(fst_dispatch_new(2, &d), 0);
+  FST_CHECK_INT(fst_dispatch_set_read_delay(d, -1), FST_DISPATCH_ERR_INVALID);
+  FST_CHECK_INT(fst_dispatch_set_read_delay(d, 100001), FST_DISPATCH_ERR_INVALID);
+  fst_dispatch_delete(d);
+  /* Without a delay each 1 ms frame is its own batch (a loaded machine may
+   * merge a few); with 10 ms, about one batch per 10 frames. */
+  int eager = batches_for_40_pings(0), batched = batches_for_40_pings(10000);
+  FST_CHECK(eager >= 20);
+  FST_CHECK(batched <= 10);
+}
+
 static void dispatch_should_share_the_any_queue_between_workers(void) {
   fst_dispatch *d;
   FST_CHECK_INT(fst_dispatch_new(2, &d), 0);
@@ -907,6 +950,7 @@ int main(void) {
   FST_RUN(dispatch_should_hold_at_most_lookahead_units_per_worker);
   FST_RUN(dispatch_should_let_a_fast_worker_steal_the_last_units_of_a_slow_one);
   FST_RUN(dispatch_should_let_a_worker_waiting_for_its_next_unit_steal);
+  FST_RUN(dispatch_should_read_frames_in_batches_given_a_read_delay);
   FST_RUN(dispatch_should_share_the_any_queue_between_workers);
   FST_RUN(dispatch_should_send_end_exactly_once_per_worker);
   FST_RUN(dispatch_stop_should_send_quit_to_every_live_worker);
