@@ -122,6 +122,7 @@ class Controller:
         self.testrunuid = uuid.uuid4().hex
         self.spawned = 0
         self.restarts = 0
+        self.crashes = 0
         self.stopping = False
         self.finished: set[int] = set()
         # Wait statuses the zygote reported, by pid: an exit may arrive in the
@@ -432,26 +433,40 @@ class Controller:
         if handle in self.finished:
             return
         why = _describe_status(status)
-        remaining: list[tuple[UnitState, list[str]]] = []
+        # The rest of the unit the crash hit, and the units the worker had
+        # taken but not started (held in the order they were sent).
+        rest: list[tuple[UnitState, list[str]]] = []
+        untouched: list[tuple[UnitState, list[str]]] = []
         crashed: str | None = None
         for unit_id in unit_ids:
             state = self.units[unit_id]
             left = [n for n in state.nodeids if n not in state.done]
             if crashed is None and left:
                 crashed, left = left[0], left[1:]
-            if left:
-                remaining.append((state, left))
+                rest.append((state, left))
+            elif left:
+                untouched.append((state, left))
         if crashed is not None:
+            self.crashes += 1
             self._report_crash(node, crashed, why)
         self._node_down(node, f"worker {node.id} crashed: {why}")
-        if self.stopping or not remaining:
+        if self.stopping:
             return
         if self.restarts >= MAX_RESTARTS:
-            self._report_abandoned(remaining, node, why)
+            # The crashing file is given up; units that never started are not
+            # to blame and still run. Each worker started for them follows a
+            # unit given up, so this ends.
+            self._report_abandoned(rest, node, why)
+            again = untouched
+        else:
+            again = rest + untouched
+            if any(left for _, left in again):
+                self.restarts += 1
+        again = [(state, left) for state, left in again if left]
+        if not again:
             return
-        self.restarts += 1
         # Units first: a worker added with nothing queued is told to end at once.
-        for state, left in remaining:
+        for state, left in again:
             self._add_unit(-1, 0.0, UnitState(state.path, state.relpath, left, state.also), left)
         self._spawn([])
 
@@ -474,7 +489,7 @@ class Controller:
         self, remaining: list[tuple[UnitState, list[str]]], node: WorkerNode, why: str
     ) -> None:
         message = (
-            f"not run: workers crashed {self.restarts + 1} times (limit {MAX_RESTARTS} restarts); "
+            f"not run: workers crashed {self.crashes} times (limit {MAX_RESTARTS} restarts); "
             f"the last, {node.id}: {why}"
         )
         for _, left in remaining:
