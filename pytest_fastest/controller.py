@@ -45,6 +45,9 @@ WAIT_MS = 100
 # ~5% of the wall time). Results and progress lines are late by at most that.
 READ_DELAY_US = 2000
 LOST_EXITED = 3  # fst_dispatch_lost_reason: the zygote reported the exit
+# Workers send UTF-8 JSON: decoding it as such skips json.loads' guessing of
+# the encoding of bytes, once per test.
+_decode_json = json.JSONDecoder().decode
 
 
 class WorkerNode:
@@ -350,7 +353,7 @@ class Controller:
 
     def _on_frame(self, handle: int, kind: str, payload: bytes) -> None:
         if kind == "R":
-            self._replay(json.loads(payload))
+            self._replay(_decode_json(payload.decode()))
         elif kind == "D":
             done = json.loads(payload)
             unit_id = done["unit"]
