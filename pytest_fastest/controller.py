@@ -42,7 +42,7 @@ WAIT_MS = 100
 # The dispatcher reads workers' frames in 2 ms batches instead of waking for
 # each test's reports: workers fill every core, and each wake-up preempted
 # one (on medium, 2 workers: ~2,500 switches, 0.1 s of controller CPU and
-# ~5% of the wall time). Results and progress lines are late by at most that.
+# ~4% of the wall time). Results and progress lines are late by at most that.
 READ_DELAY_US = 2000
 LOST_EXITED = 3  # fst_dispatch_lost_reason: the zygote reported the exit
 # Workers send UTF-8 JSON: decoding it as such skips json.loads' guessing of
