@@ -204,10 +204,11 @@ class TestWorkerCrash:
         ids = [f"test_crashes.py::test_{n:02d}" for n in range(crashing)]
         assert all(fast.outcomes[(nodeid, "call")] == ("failed", False) for nodeid in ids)
         out = fast.result.stdout.str()
+        # From the failure sections (pytest 8's short summary omits the
+        # message of a plain-text report): each test's head line, then its text.
         not_run = {
-            line.split()[1]
-            for line in fast.result.outlines
-            if line.startswith("FAILED") and "not run: workers crashed" in line
+            f"test_crashes.py::{name}"
+            for name in re.findall(r"^_+ (\w+) _+\nnot run: workers crashed", out, re.M)
         }
         assert not_run and not_run <= set(ids)
         others = {key: value for key, value in fast.outcomes.items() if key[0] not in ids}
