@@ -24,7 +24,10 @@
  * units (sent, no 'D' yet).  Refill order: its own queue (front: the caller
  * adds longest first), then the shared queue (FST_DISPATCH_ANY, front), then
  * the queues of lost workers (front), then stealing: the last queued unit of
- * the live worker with the largest queued cost.  A unit is sent as
+ * the live worker with the largest queued cost, taken only by a worker that
+ * holds nothing or that sent 'I' (blocked before the last item of its only
+ * unit, waiting for the next one).  'I' is consumed here, never an event.
+ * A unit is sent as
  *   'U' {"unit":<id>,"steal":<bool>,"data":<payload verbatim>}
  * where steal is true when the unit has a home worker other than the
  * receiver (the receiver did not collect that file and must collect it).
