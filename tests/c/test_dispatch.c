@@ -80,6 +80,14 @@ static void sleep_us(long us) {
   }
 }
 
+/* A unit's work: its delay, then its 'D' (extra keys are the Python side's). */
+static void finish_unit(const fake_behavior *b, int out, int id) {
+  if (b->delay_us) sleep_us(b->delay_us);
+  char done[64];
+  int m = snprintf(done, sizeof done, "{\"unit\":%d,\"duration\":0.5}", id);
+  send_frame(out, 'D', done, (size_t)m);
+}
+
 static void fake_worker_main(const fake_behavior *b, int in, int out) {
   if (b->never_read)
     for (;;) pause();
@@ -127,29 +135,16 @@ static void fake_worker_main(const fake_behavior *b, int in, int out) {
           }
         }
         if (b->needs_next) {
-          if (waiting_unit >= 0) {
-            if (b->delay_us) sleep_us(b->delay_us);
-            char done[64];
-            int m = snprintf(done, sizeof done, "{\"unit\":%d}", waiting_unit);
-            send_frame(out, 'D', done, (size_t)m);
-          }
+          if (waiting_unit >= 0) finish_unit(b, out, waiting_unit);
           waiting_unit = id;
           send_frame(out, 'I', NULL, 0);
-          continue;
-        }
-        if (b->delay_us) sleep_us(b->delay_us);
-        if (!b->hold) {
-          char done[64];
-          int m = snprintf(done, sizeof done, "{\"unit\":%d,\"duration\":0.5}", id);
-          send_frame(out, 'D', done, (size_t)m);
+        } else if (b->hold) {
+          if (b->delay_us) sleep_us(b->delay_us);
+        } else {
+          finish_unit(b, out, id);
         }
       } else if (frame.type == 'E') {
-        if (waiting_unit >= 0) {
-          if (b->delay_us) sleep_us(b->delay_us);
-          char done[64];
-          int m = snprintf(done, sizeof done, "{\"unit\":%d}", waiting_unit);
-          send_frame(out, 'D', done, (size_t)m);
-        }
+        if (waiting_unit >= 0) finish_unit(b, out, waiting_unit);
         send_frame(out, 'F', "end", 3);
         if (!b->linger) _exit(0);
       } else if (frame.type == 'Q') {
