@@ -11,7 +11,9 @@ rotated order, and so on, so machine noise hits every mode alike. Modes:
   startup        pytest over one empty test file (start-up + configure only)
   plain          pytest
   xdist          pytest -n N            (pytest-xdist; --xdist-n, default 2)
-  fastest        pytest -p fastest      (auto workers)
+  fastest        pytest -p fastest      (auto workers; durations recorded by earlier runs)
+  fastest-first  pytest -p fastest with no .pytest_cache: no recorded durations and
+                 no discovery cache, as a CI job that does not keep .pytest_cache
   collect        pytest --collect-only  (on a separate copy of the suite)
   discover-cold  python -m pytest_fastest discover, its cache removed first
   discover-warm  python -m pytest_fastest discover, cache left from earlier runs
@@ -65,7 +67,12 @@ REAL = ["networkx", "networkx-nodeps"]
 NX_OPTIONAL = ("numpy", "scipy", "pandas", "matplotlib", "pygraphviz", "pydot", "lxml", "sympy")
 # What "cold" removes in the collect copy before timing discover.
 COLD_REMOVE = (".pytest_cache", ".fastest", ".fastest_cache", "__fastest_cache__")
-RUN_MODES = ("plain", "xdist", "fastest")
+RUN_MODES = ("plain", "xdist", "fastest", "fastest-first")
+# Modes the warm-up runs once before timing: plain writes the bytecode caches,
+# fastest records the durations its later runs plan with (without it, the
+# first timed round of "fastest" would be a first run; "fastest-first"
+# measures that condition on purpose).
+WARMUP_MODES = ("plain", "fastest")  # fastest: only when a fastest mode is timed
 SUMMARY_WORD = re.compile(
     r"(\d+) (passed|failed|errors?|skipped|xfailed|xpassed|warnings?|deselected|"
     r"tests? collected|rerun)"
@@ -151,6 +158,7 @@ class Suite:
     discover_args: list[str] = field(default_factory=list)
     env: dict[str, str] = field(default_factory=dict)
     test_dirs: list[Path] = field(default_factory=list)  # where --fresh-bytecode clears caches
+    cache_dir: Path | None = None  # pytest's cache dir of run_dir (fastest-first removes it)
 
 
 @dataclass
@@ -212,7 +220,14 @@ def prepare(name: str, out: Path) -> Suite | str:
         gen_suite.generate(name, base)
         gen_suite.generate(name, out / f"{name}.collect")
         collect = out / f"{name}.collect"
-        return Suite(name, base, collect, startup, test_dirs=[base, collect])
+        return Suite(
+            name,
+            base,
+            collect,
+            startup,
+            test_dirs=[base, collect],
+            cache_dir=base / ".pytest_cache",
+        )
     if name in REAL:
         spec = importlib.util.find_spec("networkx")
         if spec is None or spec.origin is None:
@@ -231,7 +246,9 @@ def prepare(name: str, out: Path) -> Suite | str:
         # --pyargs would keep -p fastest in-process), node ids rooted where
         # the package is installed.
         args = ["-c", "pytest.ini", "--rootdir", str(Path(nx_dir).parent), nx_dir]
-        return Suite(name, dirs[0], dirs[1], startup, args, [nx_dir], env, [Path(nx_dir)])
+        # pytest's cache dir is under the rootdir.
+        cache = Path(nx_dir).parent / ".pytest_cache"
+        return Suite(name, dirs[0], dirs[1], startup, args, [nx_dir], env, [Path(nx_dir)], cache)
     return f"unknown suite (expected one of {', '.join(GENERATED + REAL)})"
 
 
@@ -245,7 +262,7 @@ def mode_command(
         return suite.run_dir, [*pytest, *suite.args]
     if mode == "xdist":
         return suite.run_dir, [*pytest, "-n", xdist_n, *suite.args]
-    if mode == "fastest":
+    if mode in ("fastest", "fastest-first"):
         return suite.run_dir, [*pytest, "-p", "fastest", *suite.args]
     if mode == "collect":
         return suite.collect_dir, [*pytest, "--collect-only", *suite.args]
@@ -268,8 +285,10 @@ def unavailable_modes(modes: list[str]) -> dict[str, str]:
     why = {}
     if "xdist" in modes and importlib.util.find_spec("xdist") is None:
         why["xdist"] = "pytest-xdist is not installed"
-    if "fastest" in modes and importlib.util.find_spec("pytest_fastest") is None:
-        why["fastest"] = "pytest-fastest is not installed"
+    if importlib.util.find_spec("pytest_fastest") is None:
+        for mode in ("fastest", "fastest-first"):
+            if mode in modes:
+                why[mode] = "pytest-fastest is not installed"
     if any(m.startswith("discover") for m in modes):
         probe = subprocess.run(
             [PY, "-m", "pytest_fastest", "discover", "--help"], capture_output=True, text=True
@@ -309,6 +328,8 @@ def clear_rewrite_caches(suite: Suite) -> None:
 
 def run_once(suite: Suite, mode: str, rnd: int, args: argparse.Namespace) -> Run:
     cwd, cmd = mode_command(mode, suite, args.xdist_n, args.discover_args.split())
+    if mode == "fastest-first" and suite.cache_dir is not None:
+        shutil.rmtree(suite.cache_dir, ignore_errors=True)
     if mode == "discover-cold":
         for rel in COLD_REMOVE + tuple(args.cold_remove):
             target = cwd / rel
@@ -372,7 +393,7 @@ def summarize(runs: list[Run], cores: int) -> dict[str, dict[str, float]]:
         }
     plain = med.get("plain", {}).get("wall_s")
     if plain:
-        for mode in ("xdist", "fastest"):
+        for mode in ("xdist", "fastest", "fastest-first"):
             if mode in med:
                 med[mode]["vs_plain"] = plain / med[mode]["wall_s"]
         if "startup" in med:
@@ -414,6 +435,8 @@ def print_tables(results: dict[str, dict[str, dict[str, float]]], xdist_label: s
             xdist_label,
             "fastest",
             "fastest vs plain",
+            "first run",
+            "first vs plain",
             "xdist vs plain",
             "ceiling",
             "peak MB (plain / xdist / fastest)",
@@ -446,9 +469,11 @@ def print_tables(results: dict[str, dict[str, dict[str, float]]], xdist_label: s
                 _fmt(g("xdist"), ".2f", "s"),
                 _fmt(g("fastest"), ".2f", "s"),
                 _fmt(g("fastest", "vs_plain"), ".2f", "x"),
+                _fmt(g("fastest-first"), ".2f", "s"),
+                _fmt(g("fastest-first", "vs_plain"), ".2f", "x"),
                 _fmt(g("xdist", "vs_plain"), ".2f", "x"),
                 _fmt(g("ceiling", "ratio"), ".2f", "x"),
-                " / ".join(_fmt(g(m, "peak_pss_mb"), ".0f") for m in RUN_MODES),
+                " / ".join(_fmt(g(m, "peak_pss_mb"), ".0f") for m in RUN_MODES[:3]),
             ]
         )
 
@@ -494,6 +519,7 @@ def draw_chart(
     series = [
         (f"{xdist_label} vs plain", "xdist", "vs_plain"),
         ("fastest vs plain", "fastest", "vs_plain"),
+        ("fastest, first run vs plain", "fastest-first", "vs_plain"),
         ("ceiling", "ceiling", "ratio"),
     ]
     fig, ax = plt.subplots(figsize=(max(6, 1.6 * len(names)), 4))
@@ -524,7 +550,10 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument(
         "--modes",
-        default="startup,plain,xdist,fastest,collect,collect-fastest,discover-cold,discover-warm",
+        default=(
+            "startup,plain,xdist,fastest,fastest-first,collect,collect-fastest,"
+            "discover-cold,discover-warm"
+        ),
         help="comma-separated modes to time (default: all)",
     )
     parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds (default 3)")
@@ -604,7 +633,9 @@ def main(argv: list[str] | None = None) -> int:
 
     for suite in suites:
         for i in range(args.warmup):
-            run_once(suite, "plain", -1 - i, args)
+            for mode in WARMUP_MODES:
+                if mode == "plain" or {"fastest", "fastest-first"} & set(modes):
+                    run_once(suite, mode, -1 - i, args)
 
     runs: list[Run] = []
     failed_modes: dict[tuple[str, str], str] = {}
