@@ -69,10 +69,6 @@ def _third_party_reason(config: pytest.Config) -> str | None:
     """A loaded plugin (not a conftest, not pytest's own) that decides the
     file set or needs the whole item list: such runs stay in-process."""
     pm = config.pluginmanager
-    if getattr(config.option, "cov_source", None) and not getattr(config.option, "no_cov", False):
-        # pytest-cov picks its mode before our zygote exists: in its central
-        # mode the workers' coverage data would be lost.
-        return "pytest-cov measures this process only (its distributed mode is not wired yet)"
     for name in WHOLE_LIST_PLUGINS:
         if pm.has_plugin(name) or any(
             getattr(p, "__name__", "").startswith(name) for p in pm.get_plugins()

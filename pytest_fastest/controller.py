@@ -29,7 +29,7 @@ from typing import Any
 
 import pytest
 
-from . import ordering, report, shutdown, wire
+from . import covmode, ordering, report, shutdown, wire
 from . import plan as planning
 from .spawner import Spawner
 from .zygote import Zygote
@@ -72,6 +72,23 @@ class WorkerNode:
     @property
     def gateway(self) -> WorkerNode:  # plugins read node.gateway.id
         return self
+
+    @property
+    def nodemanager(self) -> _NodeManager:  # pytest-cov reads node.nodemanager.roots
+        return _NODE_MANAGER
+
+    def _rinfo(self) -> Any:  # pytest-cov: node.gateway._rinfo().platform / .version_info
+        return covmode.node_platform()
+
+
+class _NodeManager:
+    """pytest-xdist's NodeManager as plugins read it: no rsync roots (workers
+    run in this directory, on this machine)."""
+
+    roots: list[str] = []
+
+
+_NODE_MANAGER = _NodeManager()
 
 
 class UnitState:
@@ -278,6 +295,13 @@ class Controller:
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtestloop(self, session: pytest.Session) -> bool:
+        try:
+            return self._run(session)
+        finally:
+            # Inside pytest-cov's wrapper of this hook, before it combines.
+            covmode.save_early_data(self.config)
+
+    def _run(self, session: pytest.Session) -> bool:
         if session.testsfailed and not self.config.option.continue_on_collection_errors:
             self._stop()
             self._drain()

@@ -136,6 +136,13 @@ def pytest_cmdline_main(config: pytest.Config) -> None:
 
     activation.load_core()
     the_plan, notices = activation.make_plan(config)
+    if the_plan.workers:
+        from . import covmode
+        from .plan import Plan
+
+        why = covmode.switch_to_distributed(config)
+        if why is not None:
+            the_plan = Plan(0, why)
     config.stash[PLAN_KEY] = (the_plan, notices)
     if the_plan.workers == 0:
         return None
@@ -145,12 +152,15 @@ def pytest_cmdline_main(config: pytest.Config) -> None:
         params = config.invocation_params
         config.stash[ZYGOTE_KEY] = Spawner(list(params.args), str(params.dir))
         return None
+    from . import covmode
     from .zygote import WorkerStart, Zygote
 
+    covmode.pause(config)  # no tracer may run in a forked process
     started = Zygote.fork()
     if isinstance(started, WorkerStart):
         _become_worker(config, started)
     else:
+        covmode.resume(config)
         config.stash[ZYGOTE_KEY] = started
     return None
 
