@@ -162,7 +162,7 @@ def make_plan(config: pytest.Config) -> tuple[planning.Plan, list[str]]:
     pool's threads are all joined when it returns, and a plan that does not
     pay for workers means no fork at all.
     """
-    from . import cpus, discovery, settings
+    from . import cpus, discovery, durations_file, settings
 
     reason = _third_party_reason(config)
     if reason is not None:
@@ -187,7 +187,11 @@ def make_plan(config: pytest.Config) -> tuple[planning.Plan, list[str]]:
     )
     if inventory.cache_warning:
         notices.append(f"fastest: {inventory.cache_warning}")
-    units = planning.units_from(inventory, _read_durations(base))
+    from_file, notice = durations_file.read(config)
+    if notice is not None:
+        notices.append(notice)
+    # The cache is this checkout's latest; the file fills what it lacks.
+    units = planning.units_from(inventory, {**from_file, **_read_durations(base)})
     if isinstance(units, str):
         return planning.Plan(0, units), notices
     total = sum(u.cost for u in units)
@@ -267,6 +271,12 @@ class FastestSession:
         return result
 
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        if self.config.option.fastest_store_durations and self.durations:
+            from . import durations_file
+
+            notice = durations_file.store(self.config, self.durations)
+            if notice is not None:
+                self._write([notice])
         cache = getattr(self.config, "cache", None)
         if cache is None or not self.durations:
             return

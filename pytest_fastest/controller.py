@@ -295,11 +295,12 @@ class Controller:
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtestloop(self, session: pytest.Session) -> bool:
-        try:
-            return self._run(session)
-        finally:
-            # Inside pytest-cov's wrapper of this hook, before it combines.
-            covmode.save_early_data(self.config)
+        result = self._run(session)
+        # Inside pytest-cov's wrapper of this hook, before it combines. (Not
+        # when the loop raises: pytest-cov then reports nothing, as in a
+        # serial run, and the file would be left behind.)
+        covmode.save_early_data(self.config)
+        return result
 
     def _run(self, session: pytest.Session) -> bool:
         if session.testsfailed and not self.config.option.continue_on_collection_errors:

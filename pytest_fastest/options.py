@@ -28,6 +28,12 @@ START_HELP = (
 )
 
 
+DURATIONS_HELP = (
+    "JSON file of test-file durations the plan uses for files pytest's cache "
+    "has none for (a CI job without .pytest_cache); relative to the rootdir "
+    "(default: .fastest-durations.json there, when it exists)"
+)
+
 AUTO = "auto"
 
 
@@ -81,7 +87,23 @@ def add_options(parser: pytest.Parser) -> None:
         help="print the plan and why: workers or in-process (and the reason), "
         "units and their estimated costs",
     )
+    group.addoption(
+        "--fastest-durations",
+        dest="fastest_durations",
+        metavar="FILE",
+        default=None,
+        help=DURATIONS_HELP,
+    )
+    group.addoption(
+        "--fastest-store-durations",
+        dest="fastest_store_durations",
+        action="store_true",
+        default=False,
+        help="after the run, write the durations measured into the durations file "
+        "(merged: files that did not run keep theirs), to commit or cache it",
+    )
     parser.addini("fastest_workers", WORKERS_HELP, default="auto")
+    parser.addini("fastest_durations", DURATIONS_HELP, default="")
     parser.addini("fastest_start", START_HELP, default="fork")
 
 

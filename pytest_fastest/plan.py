@@ -3,10 +3,11 @@
 A unit is one collection argument for a worker: a test file, or a whole
 directory that static discovery cannot be sure of (conftest collection
 hooks, unreadable entries), which a worker then collects with pytest's own
-rules. Costs come from durations recorded in earlier runs, else from the
-inventory. Units are dealt longest-first to the least-loaded worker (LPT),
-which is also the order each worker's queue runs in; the dispatcher's work
-stealing evens out what estimates get wrong.
+rules. Costs come from durations recorded in earlier runs (pytest's cache,
+else a durations file: durations_file.py), else from the inventory. Units
+are dealt longest-first to the least-loaded worker (LPT), which is also the
+order each worker's queue runs in; the dispatcher's work stealing evens out
+what estimates get wrong.
 """
 
 from __future__ import annotations

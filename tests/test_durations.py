@@ -56,3 +56,81 @@ def test_a_file_whose_tests_did_not_run_keeps_its_recorded_cost(
     result = pytester.runpytest_subprocess(*args, "-k", "fast")
     result.assert_outcomes(passed=3, deselected=1)
     assert _recorded(pytester)["test_slow.py"] == before >= 0.3
+
+
+def _units(result: pytest.RunResult) -> list[str]:
+    """The units --fastest-explain listed, in plan order."""
+    return [line.split()[-1] for line in result.outlines if line.strip().endswith(".py")]
+
+
+class TestDurationsFile:
+    """A durations file (committed or cached) gives a run without
+    .pytest_cache, as a CI job from a fresh checkout, what the cache would."""
+
+    def test_a_run_without_a_cache_plans_with_the_file(self, pytester: pytest.Pytester) -> None:
+        pytester.makepyfile(**{f"test_fast{n}": FAST for n in range(4)})
+        # As counted statically, every file costs the same; the file says otherwise.
+        durations = {f"test_fast{n}.py": 0.01 for n in range(4)} | {"test_fast2.py": 5.0}
+        Path(pytester.path, ".fastest-durations.json").write_text(json.dumps(durations))
+        result = pytester.runpytest_subprocess(
+            "-p", "fastest", "--fastest-workers=2", "--fastest-explain", "-p", "no:cacheprovider"
+        )
+        result.assert_outcomes(passed=4)
+        assert _units(result)[0] == "test_fast2.py", result.outlines
+        result.stdout.fnmatch_lines(["*5.000s test_fast2.py"])
+
+    def test_the_cache_wins_over_the_file(self, pytester: pytest.Pytester) -> None:
+        pytester.makepyfile(test_slow=SLOW, **{f"test_fast{n}": FAST for n in range(3)})
+        args = ["-p", "fastest", "--fastest-workers=2"]
+        pytester.runpytest_subprocess(*args).assert_outcomes(passed=4)  # fills the cache
+        Path(pytester.path, "durations.json").write_text(json.dumps({"test_fast1.py": 60.0}))
+        result = pytester.runpytest_subprocess(
+            *args, "--fastest-explain", "--fastest-durations=durations.json"
+        )
+        assert _units(result)[0] == "test_slow.py", result.outlines
+
+    @pytest.mark.parametrize("workers", ["0", "2"], ids=["in-process", "workers"])
+    def test_store_writes_the_measured_durations_and_keeps_the_rest(
+        self, pytester: pytest.Pytester, workers: str
+    ) -> None:
+        pytester.makepyfile(test_slow=SLOW, **{f"test_fast{n}": FAST for n in range(3)})
+        target = Path(pytester.path, "ci", "durations.json")
+        target.parent.mkdir()
+        target.write_text(json.dumps({"test_gone.py": 1.5, "test_slow.py": 0.001}))
+        result = pytester.runpytest_subprocess(
+            "-p",
+            "fastest",
+            f"--fastest-workers={workers}",
+            "--fastest-durations=ci/durations.json",
+            "--fastest-store-durations",
+            "-p",
+            "no:cacheprovider",
+        )
+        result.assert_outcomes(passed=4)
+        stored = json.loads(target.read_text())
+        assert set(stored) == {"test_gone.py", "test_slow.py"} | {
+            f"test_fast{n}.py" for n in range(3)
+        }
+        assert stored["test_gone.py"] == 1.5  # not run: kept
+        assert stored["test_slow.py"] >= 0.3  # run: replaced
+        assert not list(target.parent.glob("*.tmp"))
+
+    @pytest.mark.parametrize(
+        "text", ["{not json", "[1, 2]", '{"test_fast0.py": "slow"}', '{"test_fast0.py": -1}']
+    )
+    def test_an_invalid_file_is_ignored_with_a_notice(
+        self, pytester: pytest.Pytester, text: str
+    ) -> None:
+        pytester.makepyfile(**{f"test_fast{n}": FAST for n in range(3)})
+        Path(pytester.path, ".fastest-durations.json").write_text(text)
+        result = pytester.runpytest_subprocess("-p", "fastest", "--fastest-workers=2")
+        result.assert_outcomes(passed=3)
+        result.stdout.fnmatch_lines(["fastest: durations file *.fastest-durations.json ignored: *"])
+
+    def test_a_named_file_that_is_missing_is_reported(self, pytester: pytest.Pytester) -> None:
+        pytester.makepyfile(test_fast0=FAST)
+        result = pytester.runpytest_subprocess(
+            "-p", "fastest", "--fastest-workers=2", "--fastest-durations=nowhere.json"
+        )
+        result.assert_outcomes(passed=1)
+        result.stdout.fnmatch_lines(["fastest: durations file *nowhere.json not found"])
