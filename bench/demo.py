@@ -114,8 +114,8 @@ def main(argv: list[str] | None = None) -> int:
         f"flags for both: {' '.join(COMMON_FLAGS)}\n"
     )
     print(
-        f"{'':<26} {'':>8} {'fastest, 1st run':>14} {'fastest, 2nd run':>14}\n"
-        f"{'suite':<26} {'plain':>8} {'time':>8} {'x':>5} {'time':>8} {'x':>5}   same outcomes"
+        f"{'':<26} {'':>8} {'fastest, 1st run':>15} {'fastest, 2nd run':>15}\n"
+        f"{'suite':<26} {'plain':>8} {'time':>8} {'x':>6} {'time':>8} {'x':>6}   same outcomes"
     )
     ok = True
     with tempfile.TemporaryDirectory(prefix="fastest-demo-") as tmp:
