@@ -25,6 +25,8 @@ from __future__ import annotations
 
 import importlib
 import os
+import sys
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -109,9 +111,6 @@ def save_early_data(config: pytest.Config) -> None:
 def node_platform() -> Any:
     """What ``node.gateway._rinfo()`` gives pytest-cov under pytest-xdist
     (it names the platforms that contributed data in its report header)."""
-    import sys
-    from types import SimpleNamespace
-
     return SimpleNamespace(
         executable=sys.executable,
         version_info=tuple(sys.version_info),

@@ -132,14 +132,12 @@ def pytest_cmdline_main(config: pytest.Config) -> None:
     if reason is not None:
         config.stash[IN_PROCESS_KEY] = reason
         return None
-    from . import activation
+    from . import activation, covmode
+    from .plan import Plan
 
     activation.load_core()
     the_plan, notices = activation.make_plan(config)
     if the_plan.workers:
-        from . import covmode
-        from .plan import Plan
-
         why = covmode.switch_to_distributed(config)
         if why is not None:
             the_plan = Plan(0, why)
@@ -152,7 +150,6 @@ def pytest_cmdline_main(config: pytest.Config) -> None:
         params = config.invocation_params
         config.stash[ZYGOTE_KEY] = Spawner(list(params.args), str(params.dir))
         return None
-    from . import covmode
     from .zygote import WorkerStart, Zygote
 
     covmode.pause(config)  # no tracer may run in a forked process
