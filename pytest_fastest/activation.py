@@ -222,6 +222,12 @@ class FastestSession:
         # Seconds per test file, the cost of each unit in the next run's plan:
         # timed here in-process, or sent by the workers.
         self.durations: dict[str, float] = {}
+        self.store_notice: str | None = None  # the durations file could not be written
+
+    def pytest_terminal_summary(self, terminalreporter: Any) -> None:
+        # Here, not at sessionfinish: the progress line has ended.
+        if self.store_notice is not None:
+            terminalreporter.write_line(self.store_notice)
 
     def _close_zygote(self) -> None:
         if self.zygote is not None:
@@ -274,9 +280,7 @@ class FastestSession:
         if self.config.option.fastest_store_durations and self.durations:
             from . import durations_file
 
-            notice = durations_file.store(self.config, self.durations)
-            if notice is not None:
-                self._write([notice])
+            self.store_notice = durations_file.store(self.config, self.durations)
         cache = getattr(self.config, "cache", None)
         if cache is None or not self.durations:
             return

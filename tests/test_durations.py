@@ -134,3 +134,19 @@ class TestDurationsFile:
         )
         result.assert_outcomes(passed=1)
         result.stdout.fnmatch_lines(["fastest: durations file *nowhere.json not found"])
+
+    def test_a_file_that_cannot_be_written_is_reported_on_its_own_line(
+        self, pytester: pytest.Pytester
+    ) -> None:
+        pytester.makepyfile(test_fast0=FAST)
+        result = pytester.runpytest_subprocess(
+            "-p",
+            "fastest",
+            "--fastest-workers=0",
+            "--fastest-durations=missing-dir/durations.json",
+            "--fastest-store-durations",
+        )
+        result.assert_outcomes(passed=1)
+        result.stdout.fnmatch_lines(
+            ["fastest: durations file *missing-dir?durations.json not written: *"]
+        )
