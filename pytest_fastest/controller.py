@@ -145,6 +145,7 @@ class Controller:
         self.crashes = 0
         self.stopping = False
         self.finished: set[int] = set()
+        self.node_ids: dict[str, Any] = {}  # parsed node ids of the collection, by text
         # Wait statuses the zygote reported, by pid: an exit may arrive in the
         # same _wait() as the channel's EOF, before that lost event is handled.
         self.exit_statuses: dict[int, int] = {}
@@ -242,7 +243,9 @@ class Controller:
         if deselected:
             hook.pytest_deselected(items=[_DeselectedItem(nodeid) for nodeid in deselected])
         session.testscollected = total_items
-        ordering.update_cache_plugins(self.config, self.file_nodeids, self.plan.units)
+        self.node_ids = ordering.update_cache_plugins(
+            self.config, self.file_nodeids, self.plan.units
+        )
         if self.config.option.collectonly:
             session.items = self._collected_items(collected)
         hook.pytest_collection_finish(session=session)
@@ -412,7 +415,8 @@ class Controller:
         for data in message.get("warnings", ()):
             hook.pytest_warning_recorded.call_historic(kwargs=report.warning_from_data(data))
         path = nodeid.split("::", 1)[0]
-        for rep in report.decode_test(self.config, message["reports"], nodeid, location):
+        parsed = self.node_ids.get(nodeid)  # parsed once, at collection
+        for rep in report.decode_test(self.config, message["reports"], nodeid, location, parsed):
             hook.pytest_runtest_logreport(report=rep)
         hook.pytest_runtest_logfinish(nodeid=nodeid, location=location)
         for state in self.states_by_relpath.get(path, ()):
@@ -604,13 +608,16 @@ class _Doc:
 class _ReplayItem(_ReplayNode):
     """An item collected in a worker, for --collect-only's listing."""
 
-    __slots__ = ("chain", "id")
+    __slots__ = ("chain",)
 
     def __init__(self, nodeid: str, chain: list[_ReplayNode]) -> None:
         super().__init__(nodeid, chain[-1].text if chain else nodeid, None)
         self.chain = chain
         self.obj = chain[-1].obj if chain else None
-        self.id = report.node_id(nodeid)
+
+    @property
+    def id(self) -> Any:  # the parsed node id: only -qq's per-file counts read it
+        return report.node_id(self.nodeid)
 
     def listchain(self) -> list[_ReplayNode]:
         return [self, *self.chain]  # the first entry stands for the session

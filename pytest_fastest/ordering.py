@@ -10,6 +10,7 @@ the files of an ``@pytest.mark.xdist_group`` into one unit.
 from __future__ import annotations
 
 import os
+from typing import Any
 
 import pytest
 
@@ -26,7 +27,7 @@ def _mtime(path: str) -> float:
 
 def update_cache_plugins(
     config: pytest.Config, file_nodeids: dict[str, list[str]], units: list[Unit]
-) -> None:
+) -> dict[str, Any]:
     """Give the controller's cache plugins what they learn in
     pytest_collection_modifyitems (which ran in the workers), and order
     the units for --ff / --nf.
@@ -37,23 +38,38 @@ def update_cache_plugins(
     run order follows: units holding previous failures (--ff), or new
     files, newest first (--nf), go to the front of their worker's queue,
     and each worker's own plugin orders the tests inside its share.
+
+    Returns the node ids it parsed, by their text (empty when it parsed
+    none): the controller's reports reuse them instead of parsing again.
     """
     pm = config.pluginmanager
+    option = config.option  # no cache options under -p no:cacheprovider
+    nf = pm.get_plugin("nfplugin")
+    if nf is not None and not hasattr(nf, "cached_nodeids"):
+        nf = None
+    lf = pm.get_plugin("lfplugin")
+    newfirst = nf is not None and getattr(option, "newfirst", False)
+    failedfirst = (
+        lf is not None and getattr(lf, "active", False) and getattr(option, "failedfirst", 0)
+    )
+    # The "new first" plugin writes what it learnt only after a run that is
+    # not --collect-only: there, parsing every node id would be wasted.
+    nf_learns = nf is not None and not option.collectonly
+    if not (nf_learns or newfirst or failedfirst):
+        return {}
     collected = [nodeid for ids in file_nodeids.values() for nodeid in ids]
     parsed = [node_id(nodeid) for nodeid in collected]
-    nf = pm.get_plugin("nfplugin")
     new_paths: set[str] = set()
-    if nf is not None and hasattr(nf, "cached_nodeids"):
+    if newfirst and nf is not None:
         new_paths = {
             nodeid.split("::", 1)[0]
             for nodeid, key in zip(collected, parsed, strict=True)
             if key not in nf.cached_nodeids
         }
+    if nf is not None:
         nf.cached_nodeids.update(parsed)
-    lf = pm.get_plugin("lfplugin")
     failed_paths: set[str] = set()
-    option = config.option  # no cache options under -p no:cacheprovider
-    if lf is not None and getattr(lf, "active", False) and getattr(option, "failedfirst", 0):
+    if failedfirst and lf is not None:
         failed = [n for n, key in zip(collected, parsed, strict=True) if key in lf.lastfailed]
         failed_paths = {nodeid.split("::", 1)[0] for nodeid in failed}
         if not lf.lastfailed:
@@ -69,6 +85,7 @@ def update_cache_plugins(
     elif getattr(option, "newfirst", False):
         units.sort(key=lambda unit: -_mtime(unit.path))
         units.sort(key=lambda unit: unit.relpath not in new_paths)
+    return dict(zip(collected, parsed, strict=True))
 
 
 def xdist_groups(file_groups: dict[str, list[str]], units: list[Unit]) -> dict[str, list[Unit]]:

@@ -89,18 +89,24 @@ _WHEN = {when: when for when in ("setup", "call", "teardown")}
 
 
 def decode_test(
-    config: pytest.Config, reports: list[Any], nodeid: str, location: tuple[str, int | None, str]
+    config: pytest.Config,
+    reports: list[Any],
+    nodeid: str,
+    location: tuple[str, int | None, str],
+    parsed: Any = None,
 ) -> list[pytest.TestReport | pytest.CollectReport]:
     """The reports of one test, in the order the worker made them.
 
-    The node id is parsed once for all of them. Keyword names are interned:
+    The node id is parsed once for all of them (``parsed``: already parsed
+    by the caller, as the collection's node ids are). Keyword names are interned:
     a serial run's reports share the item's keyword strings (module,
     directory and marker names repeat across thousands of tests), and
     without interning each decoded report would hold its own copies (a
     quarter of the controller's memory on a 20,000-test suite). Each report
     still gets its own keyword dict, as in a serial run.
     """
-    parsed = node_id(nodeid) if reports else nodeid
+    if parsed is None:
+        parsed = node_id(nodeid) if reports else nodeid
     out: list[pytest.TestReport | pytest.CollectReport] = []
     names: list[str] = []
     for data in reports:
