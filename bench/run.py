@@ -71,7 +71,8 @@ RUN_MODES = ("plain", "xdist", "fastest", "fastest-first")
 # Modes the warm-up runs once before timing: plain writes the bytecode caches,
 # fastest records the durations its later runs plan with (without it, the
 # first timed round of "fastest" would be a first run; "fastest-first"
-# measures that condition on purpose).
+# measures that condition on purpose). When a collect mode is timed, the
+# warm-up also collects its copy of the suite once.
 WARMUP_MODES = ("plain", "fastest")  # fastest: only when a fastest mode is timed
 SUMMARY_WORD = re.compile(
     r"(\d+) (passed|failed|errors?|skipped|xfailed|xpassed|warnings?|deselected|"
@@ -636,6 +637,9 @@ def main(argv: list[str] | None = None) -> int:
             for mode in WARMUP_MODES:
                 if mode == "plain" or {"fastest", "fastest-first"} & set(modes):
                     run_once(suite, mode, -1 - i, args)
+            if {"collect", "collect-fastest"} & set(modes):
+                # The collect modes run on their own copy: its bytecode too.
+                run_once(suite, "collect", -1 - i, args)
 
     runs: list[Run] = []
     failed_modes: dict[tuple[str, str], str] = {}
