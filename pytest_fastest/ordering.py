@@ -82,7 +82,7 @@ def update_cache_plugins(
             lf._report_status = f"rerun previous {len(failed)} {noun} first"
     if failed_paths:
         units.sort(key=lambda unit: unit.relpath not in failed_paths)
-    elif getattr(option, "newfirst", False):
+    elif newfirst:
         units.sort(key=lambda unit: -_mtime(unit.path))
         units.sort(key=lambda unit: unit.relpath not in new_paths)
     return dict(zip(collected, parsed, strict=True))
