@@ -145,13 +145,16 @@ def cache_dir(config: pytest.Config) -> Path | None:
 
 
 def _read_durations(base: Path | None) -> dict[str, float]:
+    """What earlier runs recorded in pytest's cache; nothing when it is
+    unreadable or not a map of paths to seconds (a damaged cache)."""
+    from .durations_file import valid
+
     if base is None:
         return {}
     try:
-        data = json.loads((base / "v" / DURATIONS_KEY).read_text())
+        return valid(json.loads((base / "v" / DURATIONS_KEY).read_text()))
     except (OSError, ValueError):
         return {}
-    return data if isinstance(data, dict) else {}
 
 
 def make_plan(config: pytest.Config) -> tuple[planning.Plan, list[str]]:
@@ -277,15 +280,21 @@ class FastestSession:
         return result
 
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
-        if self.config.option.fastest_store_durations and self.durations:
-            from . import durations_file
-
-            self.store_notice = durations_file.store(self.config, self.durations)
-        cache = getattr(self.config, "cache", None)
-        if cache is None or not self.durations:
+        if not self.durations:
             return
-        durations = cache.get(DURATIONS_KEY, {}) or {}
-        durations.update({k: round(v, 4) for k, v in self.durations.items()})
+        from . import durations_file
+
+        measured = {path: round(seconds, 4) for path, seconds in self.durations.items()}
+        if self.config.option.fastest_store_durations:
+            self.store_notice = durations_file.store(self.config, measured)
+        cache = getattr(self.config, "cache", None)
+        if cache is None:
+            return
+        try:
+            durations = durations_file.valid(cache.get(DURATIONS_KEY, {}))
+        except ValueError:  # a damaged cache entry: this run's durations replace it
+            durations = {}
+        durations.update(measured)
         cache.set(DURATIONS_KEY, durations)
 
     def pytest_unconfigure(self, config: pytest.Config) -> None:

@@ -21,6 +21,7 @@ import json
 import math
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -37,8 +38,9 @@ def path(config: pytest.Config) -> tuple[Path, bool]:
     return (raw if raw.is_absolute() else config.rootpath / raw), bool(named)
 
 
-def _parse(text: str) -> dict[str, float]:
-    data = json.loads(text)
+def valid(data: Any) -> dict[str, float]:
+    """``data`` as a map of test-file paths to seconds, or ValueError saying
+    what is wrong with it (also for the durations in pytest's cache)."""
     if not isinstance(data, dict):
         raise ValueError("not a JSON object")
     for key, value in data.items():
@@ -59,7 +61,7 @@ def read(config: pytest.Config) -> tuple[dict[str, float], str | None]:
     except OSError as exc:
         return {}, f"fastest: durations file {where} not read: {exc.strerror or exc}"
     try:
-        return _parse(text), None
+        return valid(json.loads(text)), None
     except ValueError as exc:  # json.JSONDecodeError is one
         return {}, f"fastest: durations file {where} ignored: {exc}"
 
@@ -69,7 +71,7 @@ def store(config: pytest.Config, measured: dict[str, float]) -> str | None:
     returns a notice when the file could not be written."""
     where, _ = path(config)
     durations, _ = read(config)
-    durations.update({name: round(seconds, 4) for name, seconds in measured.items()})
+    durations.update(measured)
     text = json.dumps(durations, indent=1, sort_keys=True) + "\n"
     partial = where.with_name(f".{where.name}.{os.getpid()}.tmp")
     try:

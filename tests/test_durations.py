@@ -58,6 +58,23 @@ def test_a_file_whose_tests_did_not_run_keeps_its_recorded_cost(
     assert _recorded(pytester)["test_slow.py"] == before >= 0.3
 
 
+@pytest.mark.parametrize("damage", ['{"test_slow.py": "slow"}', "[1, 2]", "null"])
+def test_a_damaged_cache_entry_is_ignored_and_replaced(
+    pytester: pytest.Pytester, damage: str
+) -> None:
+    """Regression: a non-number duration in pytest's cache crashed the plan
+    (TypeError summing the costs), and a non-object crashed sessionfinish."""
+    pytester.makepyfile(test_slow=SLOW, **{f"test_fast{n}": FAST for n in range(3)})
+    path = Path(pytester.path, ".pytest_cache", "v", "fastest", "durations")
+    path.parent.mkdir(parents=True)
+    path.write_text(damage)
+    result = pytester.runpytest_subprocess("-p", "fastest", "--fastest-workers=2")
+    result.assert_outcomes(passed=4)
+    recorded = _recorded(pytester)
+    assert set(recorded) == {"test_slow.py", "test_fast0.py", "test_fast1.py", "test_fast2.py"}
+    assert recorded["test_slow.py"] >= 0.3
+
+
 def _units(result: pytest.RunResult) -> list[str]:
     """The units --fastest-explain listed, in plan order."""
     return [line.split()[-1] for line in result.outlines if line.strip().endswith(".py")]
