@@ -20,6 +20,7 @@ status in the report; a new worker takes the rest of its work.
 from __future__ import annotations
 
 import json
+import json.scanner
 import os
 import signal
 import sys
@@ -44,10 +45,30 @@ WAIT_MS = 100
 # one (on medium, 2 workers: ~2,500 switches, 0.1 s of controller CPU and
 # ~4% of the wall time). Results and progress lines are late by at most that.
 READ_DELAY_US = 2000
+# The zygote's reports of worker exits matter only when a worker dies without
+# its channel closing (a child of it holds the socket): asking after every
+# wake-up cost a select() and a recv() per few tests, so ask at most this often.
+EXIT_POLL_INTERVAL = 0.02
 LOST_EXITED = 3  # fst_dispatch_lost_reason: the zygote reported the exit
-# Workers send UTF-8 JSON: decoding it as such skips json.loads' guessing of
-# the encoding of bytes, once per test.
-_decode_json = json.JSONDecoder().decode
+# json's C scanner, called directly on each test's frame (see _decode_json).
+_scan_json = json.scanner.make_scanner(json.JSONDecoder())  # type: ignore[arg-type]
+
+
+def _decode_json(payload: bytes) -> Any:
+    """One frame's JSON value.
+
+    Workers send compact UTF-8 JSON with nothing around the value, so the
+    C scanner reads it directly: json.loads would also guess the encoding
+    of the bytes and match whitespace on both sides, in Python, once per test.
+    """
+    text = payload.decode()
+    try:
+        value, end = _scan_json(text, 0)
+    except StopIteration as exc:
+        raise json.JSONDecodeError("Expecting value", text, exc.value) from None
+    if end != len(text):
+        raise json.JSONDecodeError("Extra data", text, end)
+    return value
 
 
 class WorkerNode:
@@ -149,6 +170,7 @@ class Controller:
         # Wait statuses the zygote reported, by pid: an exit may arrive in the
         # same _wait() as the channel's EOF, before that lost event is handled.
         self.exit_statuses: dict[int, int] = {}
+        self.next_exit_poll = 0.0
         self.has_node_hooks = hasattr(config.hook, "pytest_configure_node")
 
     # -- workers ----------------------------------------------------------------
@@ -349,7 +371,10 @@ class Controller:
 
     def _wait(self) -> list[Any]:
         events: list[Any] = self.dispatcher.wait(WAIT_MS)
-        self._poll_exits()
+        now = time.monotonic()
+        if not events or now >= self.next_exit_poll:
+            self.next_exit_poll = now + EXIT_POLL_INTERVAL
+            self._poll_exits()
         return events
 
     def _poll_exits(self) -> None:
@@ -381,7 +406,7 @@ class Controller:
 
     def _on_frame(self, handle: int, kind: str, payload: bytes) -> None:
         if kind == "R":
-            self._replay(_decode_json(payload.decode()))
+            self._replay(_decode_json(payload))
         elif kind == "D":
             done = json.loads(payload)
             unit_id = done["unit"]

@@ -10,6 +10,7 @@ on their channel only between tests, so a plain blocking socket is enough.
 from __future__ import annotations
 
 import json
+import json.encoder
 import os
 import struct
 from typing import Any
@@ -18,6 +19,31 @@ _HEADER = struct.Struct("<I")
 # One encoder for every frame: json.dumps with separators builds a new one
 # per call, a third of the cost of encoding a test's reports.
 _ENCODER = json.JSONEncoder(separators=(",", ":"))
+# Its C part, made once: JSONEncoder.encode makes a new one on every call
+# (once per test). No circular-reference check: frames are plain data.
+_C_ENCODE = (
+    json.encoder.c_make_encoder(  # type: ignore[attr-defined]
+        None,
+        _ENCODER.default,
+        json.encoder.encode_basestring_ascii,
+        None,
+        ":",
+        ",",
+        False,
+        False,
+        True,
+    )
+    if getattr(json.encoder, "c_make_encoder", None) is not None
+    else None
+)
+
+
+def encode_json(obj: Any) -> str:
+    """``obj`` as compact JSON, as ``json.dumps(obj, separators=(",", ":"))``."""
+    if _C_ENCODE is None:
+        return _ENCODER.encode(obj)
+    return "".join(_C_ENCODE(obj, 0))
+
 
 # controller -> worker
 COLLECT = b"L"
@@ -52,7 +78,7 @@ class Channel:
             view = view[written:]
 
     def send_json(self, kind: bytes, obj: Any) -> None:
-        self.send(kind, _ENCODER.encode(obj).encode())
+        self.send(kind, encode_json(obj).encode())
 
     def has_buffered_frame(self) -> bool:
         if len(self._buffer) < 4:

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from pytest_fastest import report
+from pytest_fastest import controller, report, wire
 
 SUITE = """
 import sys
@@ -89,9 +89,11 @@ def test_every_report_is_rebuilt_equal(pytester: pytest.Pytester) -> None:
     for nodeid, originals in by_test.items():
         encoded = _encode_test(config, originals)
         lean += sum(isinstance(data, list) for data in encoded)
-        wire = json.loads(json.dumps(encoded))
+        # Through the frame encoder and decoder the processes use.
+        payload = wire.encode_json(encoded).encode()
+        assert payload == json.dumps(encoded, separators=(",", ":")).encode()
         location = originals[0].location
-        rebuilt = report.decode_test(config, wire, nodeid, location)
+        rebuilt = report.decode_test(config, controller._decode_json(payload), nodeid, location)
         assert [type(rep) for rep in rebuilt] == [type(rep) for rep in originals]
         for before, after in zip(originals, rebuilt, strict=True):
             assert after.nodeid == before.nodeid
@@ -109,7 +111,15 @@ def test_lean_reports_send_keywords_once(pytester: pytest.Pytester) -> None:
     config = pytester.parseconfigure()
     reports = [
         pytest.TestReport(
-            "t.py::test_x", ("t.py", 0, "test_x"), {"test_x": 1, "t.py": 1}, "passed", None, when
+            "t.py::test_x",
+            ("t.py", 0, "test_x"),
+            {"test_x": 1, "t.py": 1},
+            "passed",
+            None,
+            when,
+            duration=0.1,
+            start=1e9 + 1 / 3,
+            stop=1e9 + 0.5,
         )
         for when in ("setup", "call", "teardown")
     ]
@@ -119,3 +129,33 @@ def test_lean_reports_send_keywords_once(pytester: pytest.Pytester) -> None:
     rebuilt = report.decode_test(config, encoded, "t.py::test_x", ("t.py", 0, "test_x"))
     assert [rep.when for rep in rebuilt] == ["setup", "call", "teardown"]
     assert all(rep.keywords == {"test_x": 1, "t.py": 1} for rep in rebuilt)
+    assert all(
+        (rep.duration, rep.start, rep.stop) == (0.1, 1e9 + 1 / 3, 1e9 + 0.5) for rep in rebuilt
+    )
+
+
+def test_a_time_that_is_not_a_float_takes_the_full_encoding(pytester: pytest.Pytester) -> None:
+    """A plugin may put an int (or anything JSON carries) in a report's times:
+    the lean form carries floats only, so such a report keeps its value and type."""
+    config = pytester.parseconfigure()
+    rep = pytest.TestReport("t.py::test_x", ("t.py", 0, "test_x"), {}, "passed", None, "call")
+    assert rep.duration == 0 and type(rep.duration) is int
+    data = report.encode(config, rep)
+    assert isinstance(data, dict)
+    payload = wire.encode_json([data]).encode()
+    (rebuilt,) = report.decode_test(
+        config, controller._decode_json(payload), rep.nodeid, rep.location
+    )
+    assert type(rebuilt.duration) is int and _serializable(config, rebuilt) == _serializable(
+        config, rep
+    )
+
+
+@pytest.mark.parametrize(
+    "payload", [b"", b"[1,", b'{"nodeid":', b'{"a":1} ', b"[1][2]", b"nul", b"\xff"]
+)
+def test_a_damaged_frame_is_an_error(payload: bytes) -> None:
+    """Truncated JSON, trailing bytes or invalid UTF-8 raise ValueError
+    (JSONDecodeError or UnicodeDecodeError), never a partial value."""
+    with pytest.raises(ValueError):
+        controller._decode_json(payload)
