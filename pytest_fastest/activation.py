@@ -275,6 +275,10 @@ class FastestSession:
 
         self.controller = Controller(self.config, self.zygote, the_plan)
         self.zygote = None  # the controller owns it now
+        if explain:
+            from .threadpools import describe
+
+            self._write([describe(self.controller.threads, self.controller.thread_setting)])
         self.config.pluginmanager.register(self.controller, "fastest-controller")
         result: bool = self.controller.pytest_collection(session)
         return result

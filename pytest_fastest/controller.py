@@ -30,7 +30,7 @@ from typing import Any
 
 import pytest
 
-from . import covmode, ordering, report, shutdown, wire
+from . import covmode, cpus, options, ordering, report, shutdown, threadpools, wire
 from . import plan as planning
 from .spawner import Spawner
 from .zygote import Zygote
@@ -172,6 +172,10 @@ class Controller:
         self.exit_statuses: dict[int, int] = {}
         self.next_exit_poll = 0.0
         self.has_node_hooks = hasattr(config.hook, "pytest_configure_node")
+        self.thread_setting = options.threads(config)
+        self.threads = threadpools.per_worker(
+            self.thread_setting, cpus.usable_cpus(), the_plan.workers, os.environ
+        )
 
     # -- workers ----------------------------------------------------------------
 
@@ -192,6 +196,7 @@ class Controller:
             "workerid": workerid,
             "workerinput": _jsonable(node.workerinput),
             "basetemp": str(basetemp / f"popen-{workerid}"),
+            "threads": self.threads,
         }
         sock, pid = self.zygote.spawn(spec)
         node.pid = pid

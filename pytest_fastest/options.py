@@ -34,7 +34,15 @@ DURATIONS_HELP = (
     "(default: .fastest-durations.json there, when it exists)"
 )
 
+THREADS_HELP = (
+    "threads of native thread pools (OpenMP, OpenBLAS, MKL, BLIS, Accelerate, "
+    "numexpr) in each worker: 'auto' gives each worker its share of the usable "
+    "CPUs unless one of their variables (OMP_NUM_THREADS, ...) is set, 'keep' "
+    "leaves them as they are, or a whole number >= 1 (default: auto)"
+)
+
 AUTO = "auto"
+KEEP = "keep"
 
 
 def parse_workers(value: str, option: str = "--fastest-workers") -> int | str:
@@ -51,6 +59,22 @@ def parse_workers(value: str, option: str = "--fastest-workers") -> int | str:
 
 def _workers_arg(value: str) -> int | str:
     return parse_workers(value)
+
+
+def parse_threads(value: str, option: str = "--fastest-threads") -> int | str:
+    """Return the threads per worker (or AUTO / KEEP) or raise ArgumentTypeError."""
+    text = value.strip()
+    if text in (AUTO, KEEP):
+        return text
+    if text.isdigit() and int(text) >= 1:
+        return int(text)
+    raise argparse.ArgumentTypeError(
+        f"{option}: invalid value {value!r}: expected a whole number >= 1, 'auto' or 'keep'"
+    )
+
+
+def _threads_arg(value: str) -> int | str:
+    return parse_threads(value)
 
 
 def _start_arg(value: str) -> str:
@@ -80,6 +104,14 @@ def add_options(parser: pytest.Parser) -> None:
         help=START_HELP,
     )
     group.addoption(
+        "--fastest-threads",
+        dest="fastest_threads",
+        metavar="N|auto|keep",
+        type=_threads_arg,
+        default=None,
+        help=THREADS_HELP,
+    )
+    group.addoption(
         "--fastest-explain",
         dest="fastest_explain",
         action="store_true",
@@ -105,6 +137,7 @@ def add_options(parser: pytest.Parser) -> None:
     parser.addini("fastest_workers", WORKERS_HELP, default="auto")
     parser.addini("fastest_durations", DURATIONS_HELP, default="")
     parser.addini("fastest_start", START_HELP, default="fork")
+    parser.addini("fastest_threads", THREADS_HELP, default="auto")
 
 
 def workers(config: pytest.Config) -> int | str:
@@ -114,6 +147,17 @@ def workers(config: pytest.Config) -> int | str:
         raw = str(config.getini("fastest_workers"))
         try:
             value = parse_workers(raw, option="fastest_workers (ini)")
+        except argparse.ArgumentTypeError as exc:
+            raise pytest.UsageError(str(exc)) from None
+    return value
+
+
+def threads(config: pytest.Config) -> int | str:
+    """Threads per worker for native thread pools: a number, AUTO or KEEP."""
+    value = getattr(config.option, "fastest_threads", None)
+    if value is None:
+        try:
+            value = parse_threads(str(config.getini("fastest_threads")), "fastest_threads (ini)")
         except argparse.ArgumentTypeError as exc:
             raise pytest.UsageError(str(exc)) from None
     return value

@@ -128,6 +128,7 @@ def pytest_cmdline_main(config: pytest.Config) -> None:
     if spawned is not None:
         _become_worker(config, spawned)
         return None
+    options.threads(config)  # a bad value is a usage error even when the run stays in-process
     reason = in_process_reason(config)
     if reason is not None:
         config.stash[IN_PROCESS_KEY] = reason
@@ -173,6 +174,9 @@ def _become_worker(config: pytest.Config, started: Any) -> None:
     os.environ["PYTEST_XDIST_WORKER"] = workerinput["workerid"]
     os.environ["PYTEST_XDIST_WORKER_COUNT"] = str(workerinput["workercount"])
     os.environ["PYTEST_XDIST_TESTRUNUID"] = workerinput["testrunuid"]
+    from . import threadpools
+
+    threadpools.apply(spec.get("threads"))
     config.option.basetemp = spec["basetemp"]
     devnull = os.open(os.devnull, os.O_RDONLY)
     os.dup2(devnull, 0)
