@@ -21,6 +21,8 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 
+from .options import AUTO, KEEP
+
 # The variables OpenMP runtimes, OpenBLAS, MKL, BLIS, Apple's Accelerate and
 # numexpr read for their thread counts.
 VARIABLES = (
@@ -31,9 +33,6 @@ VARIABLES = (
     "VECLIB_MAXIMUM_THREADS",
     "NUMEXPR_NUM_THREADS",
 )
-
-AUTO = "auto"  # the same words as options.AUTO / options.KEEP
-KEEP = "keep"
 
 
 def per_worker(
