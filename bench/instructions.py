@@ -29,7 +29,6 @@ Under Valgrind a run is about 50 times slower: medium takes a few minutes.
 from __future__ import annotations
 
 import argparse
-import os
 import re
 import shutil
 import subprocess
@@ -39,14 +38,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import gen_suite  # noqa: E402
+from run import COMMON_FLAGS, clean_env  # noqa: E402
 
 PY = sys.executable
-COMMON_FLAGS = ["-q", "-o", "addopts="]
 SUMMARY = re.compile(r"^summary: (\d+)$", re.MULTILINE)
 PASSED = re.compile(r"(\d+) passed")
 
 
-def callgrind(suite: Path, out: Path, args: list[str]) -> tuple[int, str]:
+def callgrind(suite: Path, out: Path, args: list[str], env: dict[str, str]) -> tuple[int, str]:
     """Run pytest under callgrind; return the controller's pid and pytest's output."""
     out.mkdir(parents=True, exist_ok=True)
     command = [
@@ -60,7 +59,6 @@ def callgrind(suite: Path, out: Path, args: list[str]) -> tuple[int, str]:
         *COMMON_FLAGS,
         *args,
     ]
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     proc = subprocess.Popen(
         command, cwd=suite, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
     )
@@ -100,13 +98,13 @@ def main(argv: list[str] | None = None) -> int:
     suite = work / args.suite
     gen_suite.generate(args.suite, suite)
     fastest_args = ["-p", "fastest", f"--fastest-workers={args.workers}"]
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    env = clean_env()
     for extra in ([], [], fastest_args, fastest_args):  # warm-up
         run = [PY, "-m", "pytest", *COMMON_FLAGS, *extra]
         subprocess.run(run, cwd=suite, env=env, stdout=subprocess.DEVNULL, check=False)
 
-    plain_pid, plain_text = callgrind(suite, work / "plain", [])
-    fast_pid, fast_text = callgrind(suite, work / "fastest", fastest_args)
+    plain_pid, plain_text = callgrind(suite, work / "plain", [], env)
+    fast_pid, fast_text = callgrind(suite, work / "fastest", fastest_args, env)
     plain = sum(per_process(work / "plain")[plain_pid])
     processes = per_process(work / "fastest")
     controller = processes.pop(fast_pid)

@@ -327,6 +327,18 @@ def clear_rewrite_caches(suite: Suite) -> None:
             cached.unlink(missing_ok=True)
 
 
+def clean_env() -> dict[str, str]:
+    """This environment without pytest options, colour forcing or a bytecode ban.
+
+    PYTEST_ADDOPTS and friends would change what every mode runs; a
+    PYTHONDONTWRITEBYTECODE inherited from a developer's shell would make
+    every run compile from source, which users' repeat runs do not.
+    """
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "PY_COLORS"))}
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    return env
+
+
 def run_once(suite: Suite, mode: str, rnd: int, args: argparse.Namespace) -> Run:
     cwd, cmd = mode_command(mode, suite, args.xdist_n, args.discover_args.split())
     if mode == "fastest-first" and suite.cache_dir is not None:
@@ -337,8 +349,7 @@ def run_once(suite: Suite, mode: str, rnd: int, args: argparse.Namespace) -> Run
             shutil.rmtree(target, ignore_errors=True) if target.is_dir() else target.unlink(
                 missing_ok=True
             )
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "PY_COLORS"))}
-    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    env = clean_env()
     if args.fresh_bytecode:
         clear_rewrite_caches(suite)
         env["PYTHONDONTWRITEBYTECODE"] = "1"

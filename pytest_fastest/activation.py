@@ -198,13 +198,12 @@ def make_plan(config: pytest.Config) -> tuple[planning.Plan, list[str]]:
     if isinstance(units, str):
         return planning.Plan(0, units), notices
     total = sum(u.cost for u in units)
-    count, why = planning.choose_workers(
-        total, len(units), options.workers(config), cpus.usable_cpus()
-    )
+    usable = cpus.usable_cpus()
+    count, why = planning.choose_workers(total, len(units), options.workers(config), usable)
     if count > options.MAX_WORKERS:
         notices.append(f"fastest: {count} workers requested: capped at {options.MAX_WORKERS}")
         count = options.MAX_WORKERS
-    the_plan = planning.Plan(count, why)
+    the_plan = planning.Plan(count, why, usable)
     if count:
         the_plan.units = planning.assign(units, count)
     return the_plan, notices

@@ -30,7 +30,7 @@ from typing import Any
 
 import pytest
 
-from . import covmode, cpus, options, ordering, report, shutdown, threadpools, wire
+from . import covmode, options, ordering, report, shutdown, threadpools, wire
 from . import plan as planning
 from .spawner import Spawner
 from .zygote import Zygote
@@ -174,7 +174,7 @@ class Controller:
         self.has_node_hooks = hasattr(config.hook, "pytest_configure_node")
         self.thread_setting = options.threads(config)
         self.threads = threadpools.per_worker(
-            self.thread_setting, cpus.usable_cpus(), the_plan.workers, os.environ
+            self.thread_setting, the_plan.cpus, the_plan.workers, os.environ
         )
 
     # -- workers ----------------------------------------------------------------

@@ -38,9 +38,10 @@ class Unit:
 
 
 class Plan:
-    def __init__(self, workers: int, reason: str) -> None:
+    def __init__(self, workers: int, reason: str, cpus: int = 1) -> None:
         self.workers = workers  # 0 = in-process
         self.reason = reason  # why this worker count
+        self.cpus = cpus  # usable CPUs when planned: the workers' share of thread pools
         self.units: list[Unit] = []
 
     def files_of(self, worker: int) -> list[str]:
