@@ -247,12 +247,26 @@ class FastestSession:
     def pytest_report_header(self, config: pytest.Config) -> str | None:
         """One header line when workers run (a serial-looking run adds none;
         nor does --collect-only, whose output is pytest's exactly)."""
-        if self.plan is None or not self.plan.workers or self.zygote is None:
+        if self.controller is None:
             return None
         if config.option.collectonly:
             return None
         count = self.plan.workers
         return f"fastest: {count} worker{'s' if count != 1 else ''} ({self.plan.reason})"
+
+    def pytest_sessionstart(self, session: pytest.Session) -> None:
+        """Start the workers as the session starts (where pytest-xdist
+        starts its nodes): their configure and session start then overlap
+        the rest of the controller's (its fixture manager, the header)."""
+        if self.plan is None or self.plan.workers == 0 or self.zygote is None:
+            return
+        from .controller import Controller
+
+        self.controller = Controller(self.config, self.zygote, self.plan)
+        self.zygote = None  # the controller owns it now
+        # Registered first: its unconfigure stops the workers if anything fails.
+        self.config.pluginmanager.register(self.controller, "fastest-controller")
+        self.controller.start_workers(session)
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_collection(self, session: pytest.Session) -> bool | None:
@@ -260,26 +274,21 @@ class FastestSession:
 
         self._write(self.notices)
         the_plan = self.plan
-        early = self.config.stash.get(plugin.IN_PROCESS_KEY, None)
         explain = self.config.option.fastest_explain
-        if the_plan is None or the_plan.workers == 0 or self.zygote is None:
+        if self.controller is None:
             self._close_zygote()
             if explain:
-                self._write([f"fastest: in-process: {early or (the_plan and the_plan.reason)}"])
+                early = self.config.stash.get(plugin.IN_PROCESS_KEY, None)
+                why = early or (the_plan.reason if the_plan is not None else None)
+                self._write([f"fastest: in-process: {why}"])
             self.config.pluginmanager.register(FileTimer(self.durations), "fastest-file-timer")
             return None
         if explain:
-            self._write(the_plan.describe())
-        from .controller import Controller
-
-        self.controller = Controller(self.config, self.zygote, the_plan)
-        self.zygote = None  # the controller owns it now
-        if explain:
             from .threadpools import describe
 
+            self._write(self.controller.plan.describe())
             self._write([describe(self.controller.threads, self.controller.thread_setting)])
-        self.config.pluginmanager.register(self.controller, "fastest-controller")
-        result: bool = self.controller.pytest_collection(session)
+        result: bool = self.controller.collect(session)
         return result
 
     def pytest_sessionfinish(self, session: pytest.Session) -> None:

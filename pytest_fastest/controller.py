@@ -3,8 +3,9 @@
 Registered in the user's pytest process when the plugin is active. It takes
 over two hooks of a serial run and leaves everything else to pytest:
 
-* ``pytest_collection``: static discovery and the plan; then each worker
-  collects its share in one pass of pytest's own collection. Only when every
+* ``pytest_collection`` (through the session plugin, activation.py): static
+  discovery made the plan; the workers, started as the session starts, each
+  collect their share in one pass of pytest's own collection. Only when every
   worker has collected does the run start, so the terminal knows the total
   and a collection error stops the run before any test result, as in pytest.
 * ``pytest_runtestloop``: the C dispatcher hands units to workers (and lets
@@ -228,17 +229,21 @@ class Controller:
 
     # -- collection ---------------------------------------------------------------
 
-    @pytest.hookimpl(tryfirst=True)
-    def pytest_collection(self, session: pytest.Session) -> bool:
+    def start_workers(self, session: pytest.Session) -> None:
+        """Fork the planned workers; each starts collecting its share."""
         self.session = session
-        terminal = self.config.pluginmanager.get_plugin("terminalreporter")
-        if terminal is not None:
-            # This hook returns first: the reporter's "collecting ..." is ours to call.
-            terminal.pytest_collection()
         for worker in range(self.plan.workers):
             self._spawn(self.plan.files_of(worker))
         self._retire_zygote()
         self.dispatcher.start()
+
+    def collect(self, session: pytest.Session) -> bool:
+        """pytest_collection, called by the session plugin after its notices:
+        gather what the workers collected and report it as pytest would."""
+        terminal = self.config.pluginmanager.get_plugin("terminalreporter")
+        if terminal is not None:
+            # This hook returns first: the reporter's "collecting ..." is ours to call.
+            terminal.pytest_collection()
         collected = self._gather_collection()
         hook = self.config.hook
         total_items = 0
@@ -388,15 +393,17 @@ class Controller:
             self.dispatcher.worker_exited(pid, status)
 
     def _drain(self) -> None:
-        """Process events until every worker has ended.
+        """Process events until every worker has ended its session.
 
         The dispatcher's "done" says no unit is left, but workers still end
         their sessions after it (session fixtures, plugins' sessionfinish)
-        and send `config.workeroutput`: the run ends when the last worker
-        is gone.
+        and send `config.workeroutput` in their final message: the run ends
+        when every worker has sent it or is gone. Their interpreters' exit
+        (pytest's unconfigure, atexit, module teardown) overlaps the
+        controller's summary; `_await_exits` waits for it at the end.
         """
         session = self.session
-        while self.live:
+        while self.live - self.finished:
             for event in self._wait():
                 kind = event[0]
                 if kind == "frame":
@@ -603,14 +610,28 @@ class Controller:
                     f"{t['run']:.2f}s (of which {t['waited']:.2f}s waiting for work)"
                 )
 
+    def _await_exits(self) -> None:
+        """Let workers that sent their final message exit on their own:
+        closing the zygote would kill them in their unconfigure or atexit
+        handlers (a plugin writing its files, coverage saving its data)."""
+        while self.live & self.finished:
+            for event in self.dispatcher.wait(WAIT_MS):
+                if event[0] == "lost":
+                    self.live.discard(event[1])
+                    self.by_pid.pop(self.nodes[event[1]].pid, None)
+            self._poll_exits()
+
     @pytest.hookimpl(tryfirst=True)
     def pytest_unconfigure(self, config: pytest.Config) -> None:
         # No test ran here: nothing for pytest's unraisable-exception
         # collection to find in the reports and plugins alive now.
         shutdown.freeze_heap()
-        self.kill_all()
-        self.zygote.close()
-        self.dispatcher.close()
+        try:
+            self._await_exits()
+        finally:
+            self.kill_all()  # a worker that never finished: an error stopped the run
+            self.zygote.close()
+            self.dispatcher.close()
 
 
 class _ReplayNode:
