@@ -247,12 +247,11 @@ class FastestSession:
     def pytest_report_header(self, config: pytest.Config) -> str | None:
         """One header line when workers run (a serial-looking run adds none;
         nor does --collect-only, whose output is pytest's exactly)."""
-        if self.controller is None:
+        if self.controller is None or config.option.collectonly:
             return None
-        if config.option.collectonly:
-            return None
-        count = self.plan.workers
-        return f"fastest: {count} worker{'s' if count != 1 else ''} ({self.plan.reason})"
+        the_plan = self.controller.plan
+        count = the_plan.workers
+        return f"fastest: {count} worker{'s' if count != 1 else ''} ({the_plan.reason})"
 
     def pytest_sessionstart(self, session: pytest.Session) -> None:
         """Start the workers as the session starts (where pytest-xdist
