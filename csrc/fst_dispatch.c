@@ -92,10 +92,11 @@ typedef enum {
 } fst_dispatch__unit_state;
 
 typedef struct {
-  int home;   /* worker id or FST_DISPATCH_ANY */
-  int holder; /* worker id while SENT */
-  double cost;
-  uint8_t *payload; /* owned; freed once sent */
+  int home;            /* worker id or FST_DISPATCH_ANY */
+  int holder;          /* worker id while SENT */
+  double cost;         /* estimated seconds to run its tests */
+  double collect_cost; /* seconds a worker other than its home takes to collect it */
+  uint8_t *payload;    /* owned; freed once sent */
   size_t size;
   fst_dispatch__unit_state state;
 } fst_dispatch__unit;
@@ -119,7 +120,7 @@ typedef struct {
   fst_frame_buffer out;     /* queued output; bytes before out_sent are written */
   size_t out_sent;
   fst_dispatch__queue queue; /* units homed here, not yet sent */
-  int *held;                 /* units sent, no 'D' yet (at most lookahead) */
+  int *held;                 /* units sent, no 'D' yet (at most max_held) */
   size_t n_held;
   int starving; /* said 'I' holding one unit: it waits for another to finish that one */
 } fst_dispatch__worker;
@@ -135,6 +136,8 @@ struct fst_dispatch {
   pthread_mutex_t lock;
   pthread_cond_t events_ready;
   int lookahead;
+  int max_held;              /* >= lookahead: see fst_dispatch_set_ahead */
+  double ahead_seconds;      /* see fst_dispatch_set_ahead */
   long read_delay_ns;        /* set before start: see fst_dispatch_set_read_delay */
   int wake_read, wake_write; /* self-pipe waking the I/O thread */
 
@@ -347,6 +350,32 @@ static void fst_dispatch__worker_free(fst_dispatch__worker *w) {
 /* ------------------------------------------------------------------ */
 /* Scheduling (under lock)                                             */
 
+/* Whether taking the victim's last queued unit ends it sooner: the thief
+ * collects the file and runs its tests; the victim would reach it after the
+ * rest of its queue and what it holds (all counted in full: a unit half run
+ * is not known as such).  Where imports cost more than the tests (a file of
+ * one quick test and a heavy import) the victim keeps it. */
+static int fst_dispatch__steal_pays(const fst_dispatch *d, const fst_dispatch__worker *victim) {
+  const fst_dispatch__queue *q = &victim->queue;
+  const fst_dispatch__unit *u = &d->units[q->items[(q->head + q->count - 1) % q->capacity]];
+  double victim_left = q->cost;
+  for (size_t i = 0; i < victim->n_held; i++) victim_left += d->units[victim->held[i]].cost;
+  return u->collect_cost + u->cost <= victim_left;
+}
+
+/* Whether `w` is sent another unit: below the lookahead always; above it,
+ * up to max_held units while those after the one it runs are estimated to
+ * take less than ahead_seconds.  A 'D' is answered only when the I/O
+ * thread next reads (up to the read delay later): a worker whose next
+ * units are shorter than that would wait for work between them. */
+static int fst_dispatch__wants_more(const fst_dispatch *d, const fst_dispatch__worker *w) {
+  if (w->n_held < (size_t)d->lookahead) return 1;
+  if (w->n_held >= (size_t)d->max_held) return 0;
+  double ahead = 0.0;
+  for (size_t i = 1; i < w->n_held; i++) ahead += d->units[w->held[i]].cost;
+  return ahead < d->ahead_seconds;
+}
+
 /* Chooses the queue worker `w` refills from; NULL when nothing is queued
  * anywhere.  *from_back is set for stealing (the victim's shortest unit).
  *
@@ -372,6 +401,7 @@ static fst_dispatch__queue *fst_dispatch__source(fst_dispatch *d, fst_dispatch__
     if (!victim || v->queue.cost > victim->queue.cost) victim = v;
   }
   if (!victim || (w->n_held > 0 && !w->starving)) return NULL;
+  if (!fst_dispatch__steal_pays(d, victim)) return NULL;
   *from_back = 1;
   return &victim->queue;
 }
@@ -408,7 +438,7 @@ static int fst_dispatch__send_unit(fst_dispatch *d, fst_dispatch__worker *w, int
 
 static void fst_dispatch__refill(fst_dispatch *d, fst_dispatch__worker *w) {
   if (w->lost || w->end_sent) return;
-  while (w->n_held < (size_t)d->lookahead) {
+  while (fst_dispatch__wants_more(d, w)) {
     int from_back;
     fst_dispatch__queue *q = fst_dispatch__source(d, w, &from_back);
     if (!q) break;
@@ -701,6 +731,7 @@ int fst_dispatch_new(int lookahead, fst_dispatch **out) {
   fst_dispatch *d = fst_calloc(1, sizeof *d);
   if (!d) return FST_DISPATCH_ERR_NOMEM;
   d->lookahead = lookahead;
+  d->max_held = lookahead;
   d->wake_read = d->wake_write = -1;
   int fds[2];
   if (pipe(fds) != 0) {
@@ -780,7 +811,7 @@ int fst_dispatch_add_worker(fst_dispatch *self, int read_fd, int write_fd, pid_t
   struct stat st;
   w->is_socket = fstat(write_fd, &st) == 0 && S_ISSOCK(st.st_mode);
   w->reader = fst_frame_reader_new();
-  w->held = fst_malloc((size_t)self->lookahead * sizeof *w->held);
+  w->held = fst_malloc((size_t)self->max_held * sizeof *w->held);
   if (!w->reader || !w->held) goto error;
 
   fst_dispatch__lock(self);
@@ -812,9 +843,10 @@ error:
   return status;
 }
 
-int fst_dispatch_add_unit(fst_dispatch *self, int home_worker, double cost, const void *payload,
-                          size_t size) {
+int fst_dispatch_add_unit(fst_dispatch *self, int home_worker, double cost, double collect_cost,
+                          const void *payload, size_t size) {
   if (size > FST_FRAME_MAX - 1 - FST_DISPATCH__UNIT_WRAPPER) return FST_DISPATCH_ERR_INVALID;
+  if (!(cost >= 0.0) || !(collect_cost >= 0.0)) return FST_DISPATCH_ERR_INVALID;
   uint8_t *copy = fst_malloc(size ? size : 1);
   if (!copy) return FST_DISPATCH_ERR_NOMEM;
   if (size) memcpy(copy, payload, size);
@@ -851,6 +883,7 @@ int fst_dispatch_add_unit(fst_dispatch *self, int home_worker, double cost, cons
   self->units[id] = (fst_dispatch__unit){.home = home_worker,
                                          .holder = -1,
                                          .cost = cost,
+                                         .collect_cost = collect_cost,
                                          .payload = copy,
                                          .size = size,
                                          .state = FST_DISPATCH__QUEUED};
@@ -893,6 +926,21 @@ int fst_dispatch_set_read_delay(fst_dispatch *self, int microseconds) {
   fst_dispatch__lock(self);
   int status = self->thread_started ? FST_DISPATCH_ERR_STATE : 0;
   if (status == 0) self->read_delay_ns = (long)microseconds * 1000L;
+  fst_dispatch__unlock(self);
+  return status;
+}
+
+int fst_dispatch_set_ahead(fst_dispatch *self, double seconds, int max_units) {
+  if (!(seconds >= 0.0 && seconds <= 60.0) || max_units < self->lookahead ||
+      max_units > FST_DISPATCH_MAX_HELD)
+    return FST_DISPATCH_ERR_INVALID;
+  fst_dispatch__lock(self);
+  /* Each worker's array of held units is sized when it is added. */
+  int status = self->n_workers ? FST_DISPATCH_ERR_STATE : 0;
+  if (status == 0) {
+    self->ahead_seconds = seconds;
+    self->max_held = max_units;
+  }
   fst_dispatch__unlock(self);
   return status;
 }

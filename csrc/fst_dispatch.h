@@ -14,19 +14,23 @@
  *   fst_dispatch_new(2, &d);
  *   id = fst_dispatch_add_worker(d, read_fd, write_fd, pid);   (per worker)
  *   fst_dispatch_send(d, id, 'L', collect_json, n);           (per worker)
- *   fst_dispatch_add_unit(d, home, cost, unit_json, n);       (longest first)
+ *   fst_dispatch_add_unit(d, home, cost, collect_cost, unit_json, n);  (longest first)
  *   fst_dispatch_start(d); fst_dispatch_run(d);
  *   loop: n = fst_dispatch_wait(d, 100, &batch); ... fst_dispatch_batch_free(batch);
  *         until ALL_DONE (and the WORKER_LOST of every worker, see below)
  *   fst_dispatch_delete(d);
  *
- * Scheduling (after run()): a worker holds at most `lookahead` unfinished
- * units (sent, no 'D' yet).  Refill order: its own queue (front: the caller
- * adds longest first), then the shared queue (FST_DISPATCH_ANY, front), then
- * the queues of lost workers (front), then stealing: the last queued unit of
- * the live worker with the largest queued cost, taken only by a worker that
- * holds nothing or that sent 'I' (blocked before the last item of its only
- * unit, waiting for the next one).  'I' is consumed here, never an event.
+ * Scheduling (after run()): a worker holds at least `lookahead` unfinished
+ * units (sent, no 'D' yet) while any are queued for it, and more (up to
+ * fst_dispatch_set_ahead's max_units) while those after the one it runs are
+ * estimated shorter than its `seconds`.  Refill order: its own queue (front:
+ * the caller adds longest first), then the shared queue (FST_DISPATCH_ANY,
+ * front), then the queues of lost workers (front), then stealing: the last
+ * queued unit of the live worker with the largest queued cost, taken only
+ * by a worker that holds nothing or that sent 'I' (blocked before the last
+ * item of its only unit, waiting for the next one), and only when that ends
+ * it sooner: its collect_cost plus its cost is less than the victim's queued
+ * and held costs.  'I' is consumed here, never an event.
  * A unit is sent as
  *   'U' {"unit":<id>,"steal":<bool>,"data":<payload verbatim>}
  * where steal is true when the unit has a home worker other than the
@@ -87,6 +91,8 @@ typedef struct fst_dispatch_batch fst_dispatch_batch;
 /* home_worker of a unit any worker may take (the shared queue). */
 #define FST_DISPATCH_ANY (-1)
 #define FST_DISPATCH_DEFAULT_LOOKAHEAD 2
+/* The most units fst_dispatch_set_ahead lets a worker hold. */
+#define FST_DISPATCH_MAX_HELD 64
 
 #define FST_DISPATCH_ERR_NOMEM (-1)   /* out of memory (sticky when hit on the I/O thread) */
 #define FST_DISPATCH_ERR_INVALID (-2) /* bad argument: unknown worker or pid, payload too large */
@@ -146,6 +152,14 @@ int fst_dispatch_new(int lookahead, fst_dispatch **out);
  * Before start(): 0, else STATE; INVALID when out of range. */
 int fst_dispatch_set_read_delay(fst_dispatch *self, int microseconds);
 
+/* Lets a worker hold up to `max_units` (lookahead..FST_DISPATCH_MAX_HELD)
+ * units while those after the one it runs add up to less than `seconds`
+ * (0..60) of cost; default: lookahead units, 0 seconds.  With a read delay,
+ * a worker's 'D' is answered up to that delay late, so its next units must
+ * last at least that long or it waits for work.  Before any worker is
+ * added: 0, else STATE; INVALID when out of range. */
+int fst_dispatch_set_ahead(fst_dispatch *self, double seconds, int max_units);
+
 /* Stops and joins the I/O thread, closes every fd it still owns, frees
  * everything (events not yet taken by wait() included).  The caller kills
  * and reaps the worker processes.  NULL is a no-op. */
@@ -160,10 +174,13 @@ int fst_dispatch_add_worker(fst_dispatch *self, int read_fd, int write_fd, pid_t
 
 /* Queues a unit for `home_worker` (an id from add_worker, even a lost one)
  * or FST_DISPATCH_ANY.  `payload` (copied) must be one JSON value; it is
- * embedded verbatim, not validated.  `cost` orders stealing (seconds).
- * Returns the unit id (0, 1, ... in the order added), or a negative error. */
-int fst_dispatch_add_unit(fst_dispatch *self, int home_worker, double cost, const void *payload,
-                          size_t size);
+ * embedded verbatim, not validated.  `cost` (seconds to run its tests)
+ * orders stealing and measures the lookahead; `collect_cost` (seconds for
+ * another worker to collect it first) decides whether a steal pays; both
+ * >= 0.  Returns the unit id (0, 1, ... in the order added), or a negative
+ * error. */
+int fst_dispatch_add_unit(fst_dispatch *self, int home_worker, double cost, double collect_cost,
+                          const void *payload, size_t size);
 
 /* Queues one frame (payload copied) to one worker, after the frames already
  * queued to it.  0, or INVALID (unknown worker / too large), GONE, NOMEM. */

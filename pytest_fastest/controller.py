@@ -46,6 +46,11 @@ WAIT_MS = 100
 # one (on medium, 2 workers: ~2,500 switches, 0.1 s of controller CPU and
 # ~4% of the wall time). Results and progress lines are late by at most that.
 READ_DELAY_US = 2000
+# So a 'D' answered up to READ_DELAY_US late never leaves a worker waiting: it
+# holds more units (up to MAX_HELD) while those after the one it runs are
+# estimated shorter than this (files of one quick test each, for instance).
+AHEAD_SECONDS = 0.01
+MAX_HELD = 8
 # The zygote's reports of worker exits matter only when a worker dies without
 # its channel closing (a child of it holds the socket): asking after every
 # wake-up cost a select() and a recv() per few tests, so ask at most this often.
@@ -152,7 +157,7 @@ class Controller:
         self.config = config
         self.zygote = zygote
         self.plan = the_plan
-        self.dispatcher = _core.Dispatcher(2, READ_DELAY_US)
+        self.dispatcher = _core.Dispatcher(2, READ_DELAY_US, AHEAD_SECONDS, MAX_HELD)
         self.nodes: dict[int, WorkerNode] = {}  # by dispatcher handle
         self.by_pid: dict[int, WorkerNode] = {}
         self.live: set[int] = set()  # handles of workers not yet lost
@@ -161,6 +166,7 @@ class Controller:
         self.states_by_relpath: dict[str, list[UnitState]] = {}
         self.file_nodeids: dict[str, list[str]] = {}
         self.file_groups: dict[str, list[str]] = {}  # xdist_group names by file
+        self.collect_seconds: dict[str, float] = {}  # by module node id, as collected this run
         self.testrunuid = uuid.uuid4().hex
         self.spawned = 0
         self.restarts = 0
@@ -252,6 +258,7 @@ class Controller:
         planned = {unit.path for unit in self.plan.units}
         for handle, message in collected:
             self.file_groups.update(message.get("groups", {}))
+            self.collect_seconds.update(message.get("collect_seconds", {}))
             for path, nodeids in message["files"].items():
                 self.file_nodeids[path] = nodeids
                 total_items += len(nodeids)
@@ -460,15 +467,22 @@ class Controller:
             state.done.add(nodeid)
 
     def _add_unit(self, home: int, cost: float, state: UnitState, only: list[str] | None) -> None:
+        """Queue a unit for the dispatcher. `cost` is the plan's (collection
+        and tests, from earlier runs); the dispatcher gets its parts: the
+        tests' share, which the lookahead measures, and this run's
+        collection, which a worker stealing the unit would pay again."""
         data: dict[str, Any] = {"file": state.path}
         if state.also:
             data["also"] = state.also
         if only is not None:
             data["only"] = only
-        unit_id = self.dispatcher.add_unit(home, cost, json.dumps(data).encode())
+        # A directory or group unit holds several files.
+        paths = {state.relpath, *(nodeid.split("::", 1)[0] for nodeid in state.nodeids)}
+        collect = sum(self.collect_seconds.get(path, 0.0) for path in paths)
+        run = max(cost - collect, planning.ITEM_COST * len(state.nodeids)) if cost else 0.0
+        unit_id = self.dispatcher.add_unit(home, run, json.dumps(data).encode(), collect)
         self.units[unit_id] = state
-        # A directory unit holds several files: index it under each of them.
-        for path in {state.relpath, *(nodeid.split("::", 1)[0] for nodeid in state.nodeids)}:
+        for path in paths:
             self.states_by_relpath.setdefault(path, []).append(state)
 
     def _exit_status(self, event: tuple[Any, ...]) -> int | None:

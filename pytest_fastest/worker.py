@@ -149,6 +149,8 @@ class WorkerSession:
             "groups": _xdist_groups(self.items_by_file),
             "deselected_ids": self.deselected,
             "reports": self.collect_reports,
+            # What each module cost to collect: another worker stealing it pays that again.
+            "collect_seconds": dict(self.collect_times),
         }
         if self.config.option.collectonly:
             message["tree"] = _collection_tree(self.config, self.items_by_file)

@@ -49,15 +49,19 @@ static PyObject *fst_dispatcher__error(int status) {
 }
 
 static PyObject *fst_dispatcher_new(PyTypeObject *type, PyObject *args, PyObject *kwargs) {
-  int lookahead = FST_DISPATCH_DEFAULT_LOOKAHEAD, read_delay_us = 0;
-  static char *keywords[] = {"lookahead", "read_delay_us", NULL};
-  if (!PyArg_ParseTupleAndKeywords(args, kwargs, "|ii:Dispatcher", keywords, &lookahead,
-                                   &read_delay_us))
+  int lookahead = FST_DISPATCH_DEFAULT_LOOKAHEAD, read_delay_us = 0, max_held = 0;
+  double ahead_seconds = 0.0;
+  static char *keywords[] = {"lookahead", "read_delay_us", "ahead_seconds", "max_held", NULL};
+  if (!PyArg_ParseTupleAndKeywords(args, kwargs, "|iidi:Dispatcher", keywords, &lookahead,
+                                   &read_delay_us, &ahead_seconds, &max_held))
     return NULL;
   fst_dispatcher_object *self = (fst_dispatcher_object *)type->tp_alloc(type, 0);
   if (!self) return NULL;
   int status = fst_dispatch_new(lookahead, &self->dispatch);
   if (status == 0) status = fst_dispatch_set_read_delay(self->dispatch, read_delay_us);
+  if (status == 0)
+    status =
+        fst_dispatch_set_ahead(self->dispatch, ahead_seconds, max_held > 0 ? max_held : lookahead);
   if (status != 0) {
     Py_DECREF(self);
     return fst_dispatcher__error(status);
@@ -98,20 +102,24 @@ static PyObject *fst_dispatcher_add_worker(fst_dispatcher_object *self, PyObject
 }
 
 PyDoc_STRVAR(add_unit_doc,
-             "add_unit(home, cost, payload, /) -> int\n--\n\n"
+             "add_unit(home, cost, payload, collect_cost=0.0, /) -> int\n--\n\n"
              "Queue a unit (payload: JSON bytes) for worker `home`, or -1 for\n"
-             "any worker; returns the unit id.");
+             "any worker; cost: seconds to run it, collect_cost: seconds for\n"
+             "another worker to collect it. Returns the unit id.");
 static PyObject *fst_dispatcher_add_unit(fst_dispatcher_object *self, PyObject *const *args,
                                          Py_ssize_t nargs) {
   if (fst_dispatcher__check(self)) return NULL;
-  if (nargs != 3) return PyErr_Format(PyExc_TypeError, "add_unit() takes 3 arguments");
+  if (nargs != 3 && nargs != 4)
+    return PyErr_Format(PyExc_TypeError, "add_unit() takes 3 or 4 arguments");
   int home = fst_binding_as_int(args[0]);
   double cost = PyFloat_AsDouble(args[1]);
+  if (PyErr_Occurred()) return NULL;
+  double collect_cost = nargs == 4 ? PyFloat_AsDouble(args[3]) : 0.0;
   if (PyErr_Occurred()) return NULL;
   char *payload;
   Py_ssize_t size;
   if (PyBytes_AsStringAndSize(args[2], &payload, &size) < 0) return NULL;
-  int id = fst_dispatch_add_unit(self->dispatch, home, cost, payload, (size_t)size);
+  int id = fst_dispatch_add_unit(self->dispatch, home, cost, collect_cost, payload, (size_t)size);
   if (id < 0) return fst_dispatcher__error(id);
   return PyLong_FromLong(id);
 }
@@ -276,7 +284,8 @@ static PyMethodDef fst_dispatcher_methods[] = {
 
 static PyType_Slot fst_dispatcher_slots[] = {
     {Py_tp_doc,
-     "Dispatcher(lookahead=2, read_delay_us=0)\n--\n\nUnits to workers, frames back "
+     "Dispatcher(lookahead=2, read_delay_us=0, ahead_seconds=0.0, max_held=lookahead)\n--\n\n"
+     "Units to workers, frames back "
      "(csrc/fst_dispatch.h)."},
     {Py_tp_new, fst_dispatcher_new},
     {Py_tp_dealloc, fst_dispatcher_dealloc},

@@ -333,7 +333,7 @@ static int add_units(fst_dispatch *d, int n, int home, const char *format) {
   for (int i = 0; i < n; i++) {
     char payload[64];
     int m = snprintf(payload, sizeof payload, format, i);
-    last = fst_dispatch_add_unit(d, home, (double)(n - i), payload, (size_t)m);
+    last = fst_dispatch_add_unit(d, home, (double)(n - i), 0.0, payload, (size_t)m);
   }
   return last;
 }
@@ -349,9 +349,9 @@ static void dispatch_should_send_units_in_order_with_the_callers_payload(void) {
   pid_t pid = add_fake(d, &b, 0, &id);
   FST_CHECK_INT(id, 0);
   FST_CHECK_INT(fst_dispatch_send(d, id, 'L', "{\"files\":[\"a.py\"]}", 18), 0);
-  FST_CHECK_INT(fst_dispatch_add_unit(d, 0, 3.0, "{\"p\":\"a\"}", 9), 0);
-  FST_CHECK_INT(fst_dispatch_add_unit(d, 0, 2.0, "{\"p\":\"b\"}", 9), 1);
-  FST_CHECK_INT(fst_dispatch_add_unit(d, 0, 1.0, "[1,2]", 5), 2);
+  FST_CHECK_INT(fst_dispatch_add_unit(d, 0, 3.0, 0.0, "{\"p\":\"a\"}", 9), 0);
+  FST_CHECK_INT(fst_dispatch_add_unit(d, 0, 2.0, 0.0, "{\"p\":\"b\"}", 9), 1);
+  FST_CHECK_INT(fst_dispatch_add_unit(d, 0, 1.0, 0.0, "[1,2]", 5), 2);
   FST_CHECK_INT(fst_dispatch_start(d), 0);
   FST_CHECK_INT(fst_dispatch_start(d), FST_DISPATCH_ERR_STATE);
   FST_CHECK_INT(fst_dispatch_run(d), 0);
@@ -487,6 +487,77 @@ static void dispatch_should_let_a_worker_waiting_for_its_next_unit_steal(void) {
   fst_dispatch_delete(d);
   recording_free(&log);
   reap_all();
+}
+
+/* Units of the given run cost and collect cost, for `home`. */
+static void add_costed_units(fst_dispatch *d, int n, int home, double cost, double collect_cost) {
+  for (int i = 0; i < n; i++) {
+    char payload[32];
+    int m = snprintf(payload, sizeof payload, "{\"i\":%d}", i);
+    FST_CHECK(fst_dispatch_add_unit(d, home, cost, collect_cost, payload, (size_t)m) >= 0);
+  }
+}
+
+static void dispatch_should_hold_more_units_while_the_next_ones_are_short(void) {
+  /* Lookahead 2, up to 5 units while those after the first cost < 10 ms. */
+  struct {
+    double cost;
+    int held;
+  } cases[] = {{0.001, 5}, {0.004, 4}, {0.02, 2}};
+  for (size_t c = 0; c < sizeof cases / sizeof *cases; c++) {
+    fst_dispatch *d;
+    FST_CHECK_INT(fst_dispatch_new(2, &d), 0);
+    FST_CHECK_INT(fst_dispatch_set_ahead(d, 0.01, 5), 0);
+    fake_behavior b = {.hold = 1};
+    int id;
+    add_fake(d, &b, 1, &id);
+    FST_CHECK_INT(fst_dispatch_set_ahead(d, 0.01, 5), FST_DISPATCH_ERR_STATE);
+    add_costed_units(d, 8, id, cases[c].cost, 0.0);
+    fst_dispatch_start(d);
+    fst_dispatch_run(d);
+    recording log = {0};
+    pump(d, &log, never, 0, 200);
+    FST_CHECK_INT(count_kind(&log, FST_DISPATCH_UNIT_SENT, 0), cases[c].held);
+    FST_CHECK_INT(fst_dispatch_close_worker(d, id), 0);
+    FST_CHECK(pump(d, &log, until_lost, 1, 5000));
+    const record *lost = find_lost(&log, 0);
+    FST_CHECK(lost && lost->n_units == (size_t)cases[c].held);
+    fst_dispatch_delete(d);
+    recording_free(&log);
+    reap_all();
+  }
+}
+
+static void dispatch_should_not_steal_a_unit_whose_collection_costs_more_than_waiting(void) {
+  /* w1 has nothing; w0's queued units run in 1 ms but take another worker
+   * 50 ms to collect: w0 keeps them all.  The same units collected in no
+   * time are stolen. */
+  for (int cheap = 0; cheap <= 1; cheap++) {
+    fst_dispatch *d;
+    FST_CHECK_INT(fst_dispatch_new(2, &d), 0);
+    fake_behavior slow = {.delay_us = 10000}, idle = {0};
+    int w0, w1;
+    add_fake(d, &slow, 0, &w0);
+    add_fake(d, &idle, 0, &w1);
+    add_costed_units(d, 6, w0, 0.001, cheap ? 0.0 : 0.05);
+    fst_dispatch_start(d);
+    fst_dispatch_run(d);
+    recording log = {0};
+    FST_CHECK(pump(d, &log, until_all_done_and_lost, 2, 20000));
+    int stolen = 0;
+    for (size_t i = 0; i < log.count; i++) {
+      const record *r = &log.items[i];
+      if (r->kind == FST_DISPATCH_UNIT_SENT && r->worker == w1) stolen++;
+    }
+    if (cheap)
+      FST_CHECK(stolen >= 1);
+    else
+      FST_CHECK_INT(stolen, 0);
+    FST_CHECK_INT(count_frames(&log, 'D', -1), 6);
+    fst_dispatch_delete(d);
+    recording_free(&log);
+    reap_all();
+  }
 }
 
 /* How many wait() batches carried a worker's 40 frames sent 1 ms apart. */
@@ -634,8 +705,8 @@ static void dispatch_should_report_the_units_of_a_worker_that_dies_mid_unit(void
   /* The caller re-adds what is left of the lost units, then adds the
    * replacement (added first, it would get unit 2 and, with nothing else
    * queued at that moment, 'E'). */
-  FST_CHECK_INT(fst_dispatch_add_unit(d, FST_DISPATCH_ANY, 1.0, "{\"again\":0}", 11), 3);
-  FST_CHECK_INT(fst_dispatch_add_unit(d, FST_DISPATCH_ANY, 1.0, "{\"again\":1}", 11), 4);
+  FST_CHECK_INT(fst_dispatch_add_unit(d, FST_DISPATCH_ANY, 1.0, 0.0, "{\"again\":0}", 11), 3);
+  FST_CHECK_INT(fst_dispatch_add_unit(d, FST_DISPATCH_ANY, 1.0, 0.0, "{\"again\":1}", 11), 4);
   w1 = fst_dispatch_add_worker(d, r, w, pid1);
   FST_CHECK_INT(w1, 1);
   FST_CHECK(pump(d, &log, until_all_done_and_lost, 2, 5000));
@@ -759,7 +830,7 @@ static void dispatch_should_run_1000_units_on_4_workers_exactly_once(void) {
     char payload[64];
     int n = snprintf(payload, sizeof payload, "{\"file\":\"test_%d.py\"}", u);
     int home = u % 5 == 4 ? FST_DISPATCH_ANY : ids[u % 4];
-    FST_CHECK_INT(fst_dispatch_add_unit(d, home, (double)(rand() % 100), payload, (size_t)n), u);
+    FST_CHECK_INT(fst_dispatch_add_unit(d, home, (double)(rand() % 100), 0.0, payload, (size_t)n), u);
   }
   fst_dispatch_start(d);
   fst_dispatch_run(d);
@@ -814,7 +885,7 @@ static void dispatch_should_fail_cleanly_when_allocation_fails(void) {
     FST_CHECK_INT(pipe(fds), 0);
     fst_alloc_fail_after(budget);
     int id = fst_dispatch_add_worker(d, fds[0], fds[1], 1);
-    int unit = fst_dispatch_add_unit(d, FST_DISPATCH_ANY, 1.0, "{}", 2);
+    int unit = fst_dispatch_add_unit(d, FST_DISPATCH_ANY, 1.0, 0.0, "{}", 2);
     int sent = id >= 0 ? fst_dispatch_send(d, id, 'L', "{}", 2) : 0;
     int ran = fst_dispatch_run(d);
     fst_alloc_fail_after(-1);
@@ -836,7 +907,15 @@ static void dispatch_should_reject_bad_arguments(void) {
   fst_dispatch *d;
   FST_CHECK_INT(fst_dispatch_new(0, &d), FST_DISPATCH_ERR_INVALID);
   FST_CHECK_INT(fst_dispatch_new(1, &d), 0);
-  FST_CHECK_INT(fst_dispatch_add_unit(d, 3, 1.0, "{}", 2), FST_DISPATCH_ERR_INVALID);
+  FST_CHECK_INT(fst_dispatch_add_unit(d, 3, 1.0, 0.0, "{}", 2), FST_DISPATCH_ERR_INVALID);
+  FST_CHECK_INT(fst_dispatch_add_unit(d, FST_DISPATCH_ANY, -1.0, 0.0, "{}", 2),
+                FST_DISPATCH_ERR_INVALID);
+  FST_CHECK_INT(fst_dispatch_add_unit(d, FST_DISPATCH_ANY, 1.0, -1.0, "{}", 2),
+                FST_DISPATCH_ERR_INVALID);
+  FST_CHECK_INT(fst_dispatch_set_ahead(d, 0.01, 0), FST_DISPATCH_ERR_INVALID);
+  FST_CHECK_INT(fst_dispatch_set_ahead(d, -1.0, 2), FST_DISPATCH_ERR_INVALID);
+  FST_CHECK_INT(fst_dispatch_set_ahead(d, 0.01, FST_DISPATCH_MAX_HELD + 1),
+                FST_DISPATCH_ERR_INVALID);
   FST_CHECK_INT(fst_dispatch_add_worker(d, -1, -1, 1), FST_DISPATCH_ERR_INVALID);
   fst_dispatch_batch *batch = (fst_dispatch_batch *)1;
   FST_CHECK_INT(fst_dispatch_wait(d, 0, &batch), 0);
@@ -945,6 +1024,8 @@ int main(void) {
   FST_RUN(dispatch_should_hold_at_most_lookahead_units_per_worker);
   FST_RUN(dispatch_should_let_a_fast_worker_steal_the_last_units_of_a_slow_one);
   FST_RUN(dispatch_should_let_a_worker_waiting_for_its_next_unit_steal);
+  FST_RUN(dispatch_should_hold_more_units_while_the_next_ones_are_short);
+  FST_RUN(dispatch_should_not_steal_a_unit_whose_collection_costs_more_than_waiting);
   FST_RUN(dispatch_should_read_frames_in_batches_given_a_read_delay);
   FST_RUN(dispatch_should_share_the_any_queue_between_workers);
   FST_RUN(dispatch_should_send_end_exactly_once_per_worker);
