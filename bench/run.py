@@ -615,8 +615,24 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--chart", type=Path, help="draw a bar chart of the ratios (needs matplotlib)"
     )
+    parser.add_argument(
+        "--chart-from",
+        type=Path,
+        nargs="+",
+        metavar="JSON",
+        help="run nothing: draw --chart from the medians of earlier --json files "
+        "(suites in the order given; a later file's suite replaces an earlier one's)",
+    )
     args = parser.parse_args(argv)
     args.out = args.out.resolve()
+    if args.chart_from:
+        if not args.chart:
+            parser.error("--chart-from needs --chart")
+        medians: dict[str, dict[str, dict[str, float]]] = {}
+        for saved in args.chart_from:
+            medians.update(json.loads(saved.read_text())["medians"])
+        draw_chart(medians, args.chart, f"xdist -n {args.xdist_n}")
+        return 0
 
     cores = len(os.sched_getaffinity(0))
     modes = [m for m in args.modes.split(",") if m]
