@@ -450,7 +450,12 @@ static void fst_dispatch__refill(fst_dispatch *d, fst_dispatch__worker *w) {
     }
     fst_dispatch__queue_pop(q, from_back, d->units[id].cost);
   }
-  if (w->n_held < (size_t)d->lookahead && d->n_queued == 0) {
+  int from_back;
+  /* A worker that would steal but finds no steal that pays never will: the
+   * victims' queues only shrink, so it waits for nothing but 'E' (holding
+   * its last unit, it cannot even finish that unit's last test before). */
+  int stranded = (w->n_held == 0 || w->starving) && !fst_dispatch__source(d, w, &from_back);
+  if (w->n_held < (size_t)d->lookahead && (d->n_queued == 0 || stranded)) {
     /* Nothing can ever come to it (short of the caller adding units). */
     if (fst_frame_encode(&w->out, FST_FRAME_END, NULL, 0) != 0) {
       fst_dispatch__fail(d, FST_DISPATCH_ERR_NOMEM);

@@ -36,7 +36,8 @@
  * where steal is true when the unit has a home worker other than the
  * receiver (the receiver did not collect that file and must collect it).
  * When a worker holds fewer than `lookahead` units and nothing is queued
- * anywhere, it is sent 'E' exactly once.  NOTE: with lookahead > 1 that can
+ * anywhere, or nothing it may take (it would steal, and no steal pays), it
+ * is sent 'E' exactly once.  NOTE: with lookahead > 1 that can
  * happen while the worker still holds its last unit(s): 'E' then means
  * "nothing will follow the units you hold; finish them, then end".  A
  * worker waiting for its next unit to know `nextitem` would otherwise wait

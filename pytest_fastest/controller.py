@@ -628,12 +628,15 @@ class Controller:
         """Let workers that sent their final message exit on their own:
         closing the zygote would kill them in their unconfigure or atexit
         handlers (a plugin writing its files, coverage saving its data)."""
-        while self.live & self.finished:
-            for event in self.dispatcher.wait(WAIT_MS):
-                if event[0] == "lost":
-                    self.live.discard(event[1])
-                    self.by_pid.pop(self.nodes[event[1]].pid, None)
-            self._poll_exits()
+        try:
+            while self.live & self.finished:
+                for event in self.dispatcher.wait(WAIT_MS):
+                    if event[0] == "lost":
+                        self.live.discard(event[1])
+                        self.by_pid.pop(self.nodes[event[1]].pid, None)
+                self._poll_exits()
+        except KeyboardInterrupt:
+            pass  # Ctrl-C after the summary: stop waiting; the caller kills them
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_unconfigure(self, config: pytest.Config) -> None:

@@ -528,6 +528,37 @@ static void dispatch_should_hold_more_units_while_the_next_ones_are_short(void) 
   }
 }
 
+static void dispatch_should_end_at_once_a_worker_that_has_only_unprofitable_steals(void) {
+  /* w1 holds its one unit and, as pytest, cannot finish it before it knows
+   * what comes next; w0's queue costs more to collect than to wait for.
+   * w1 is sent 'E' at once: its unit is done long before w0's queue. */
+  fst_dispatch *d;
+  FST_CHECK_INT(fst_dispatch_new(2, &d), 0);
+  fake_behavior slow = {.delay_us = 20000, .needs_next = 1}, fast = {.needs_next = 1};
+  int w0, w1;
+  add_fake(d, &slow, 0, &w0);
+  add_fake(d, &fast, 0, &w1);
+  add_costed_units(d, 8, w0, 0.001, 0.5);
+  add_costed_units(d, 1, w1, 0.001, 0.5);
+  fst_dispatch_start(d);
+  fst_dispatch_run(d);
+  recording log = {0};
+  FST_CHECK(pump(d, &log, until_all_done_and_lost, 2, 20000));
+  int w0_done_before = -1, w0_done = 0;
+  for (size_t i = 0; i < log.count; i++) {
+    const record *r = &log.items[i];
+    if (r->kind == FST_DISPATCH_UNIT_SENT) FST_CHECK_INT(r->steal, 0);
+    if (r->kind != FST_DISPATCH_FRAME || r->type != 'D') continue;
+    if (r->worker == w0) w0_done++;
+    if (r->worker == w1) w0_done_before = w0_done;
+  }
+  FST_CHECK(w0_done_before >= 0 && w0_done_before <= 2);
+  FST_CHECK_INT(w0_done, 8);
+  fst_dispatch_delete(d);
+  recording_free(&log);
+  reap_all();
+}
+
 static void dispatch_should_not_steal_a_unit_whose_collection_costs_more_than_waiting(void) {
   /* w1 has nothing; w0's queued units run in 1 ms but take another worker
    * 50 ms to collect: w0 keeps them all.  The same units collected in no
@@ -1026,6 +1057,7 @@ int main(void) {
   FST_RUN(dispatch_should_let_a_worker_waiting_for_its_next_unit_steal);
   FST_RUN(dispatch_should_hold_more_units_while_the_next_ones_are_short);
   FST_RUN(dispatch_should_not_steal_a_unit_whose_collection_costs_more_than_waiting);
+  FST_RUN(dispatch_should_end_at_once_a_worker_that_has_only_unprofitable_steals);
   FST_RUN(dispatch_should_read_frames_in_batches_given_a_read_delay);
   FST_RUN(dispatch_should_share_the_any_queue_between_workers);
   FST_RUN(dispatch_should_send_end_exactly_once_per_worker);
