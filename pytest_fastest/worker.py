@@ -232,6 +232,9 @@ class WorkerSession:
                 empty = self.queue[1]
                 del self.queue[1]
                 self._unit_done(empty.unit_id)
+                # The dispatcher ignored an idle said while this unit was on
+                # its way: say it again, or no steal (nor 'E') would come.
+                said_idle = False
             if len(self.queue) > 1:
                 return self.queue[1].items[0]
             if self.ended:
