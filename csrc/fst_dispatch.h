@@ -29,7 +29,7 @@
  * queued unit of the live worker with the largest queued cost, taken only
  * by a worker that holds nothing or that sent 'I' (blocked before the last
  * item of its only unit, waiting for the next one), and only when that ends
- * it sooner: its collect_cost plus its cost is less than the victim's queued
+ * it sooner: its collect_cost plus its cost is at most the victim's queued
  * and held costs.  'I' is consumed here, never an event.
  * A unit is sent as
  *   'U' {"unit":<id>,"steal":<bool>,"data":<payload verbatim>}
