@@ -362,13 +362,14 @@ class Controller:
             together = members.get(unit.path)
             if together is None:
                 state = UnitState(unit.path, unit.relpath, self.file_nodeids.get(unit.path, []))
-                self._add_unit(handles[f"gw{unit.worker}"], unit.cost, state, None)
+                self._add_unit(handles[f"gw{unit.worker}"], unit.cost, state, None, unit.measured)
             elif together[0] is unit:
                 nodeids = [n for member in together for n in self.file_nodeids.get(member.path, [])]
                 also = [member.path for member in together[1:]]
                 state = UnitState(unit.path, unit.relpath, nodeids, also)
                 cost = sum(member.cost for member in together)
-                self._add_unit(handles[f"gw{unit.worker}"], cost, state, None)
+                measured = all(member.measured for member in together)
+                self._add_unit(handles[f"gw{unit.worker}"], cost, state, None, measured)
         for handle, path in self.extra_units:
             relpath = (
                 self.file_nodeids[path][0].split("::", 1)[0] if self.file_nodeids[path] else path
@@ -466,11 +467,20 @@ class Controller:
         for state in self.states_by_relpath.get(path, ()):
             state.done.add(nodeid)
 
-    def _add_unit(self, home: int, cost: float, state: UnitState, only: list[str] | None) -> None:
+    def _add_unit(
+        self,
+        home: int,
+        cost: float,
+        state: UnitState,
+        only: list[str] | None,
+        measured: bool = False,
+    ) -> None:
         """Queue a unit for the dispatcher. `cost` is the plan's (collection
-        and tests, from earlier runs); the dispatcher gets its parts: the
-        tests' share, which the lookahead measures, and this run's
-        collection, which a worker stealing the unit would pay again."""
+        and tests); the dispatcher gets its parts: the tests' share, which the
+        lookahead measures, and this run's collection, which a worker
+        stealing the unit would pay again. Only a cost measured by an earlier
+        run may turn a steal down: an estimate knows nothing of slow tests,
+        and a wrong refusal leaves one worker with the end of the run."""
         data: dict[str, Any] = {"file": state.path}
         if state.also:
             data["also"] = state.also
@@ -480,7 +490,8 @@ class Controller:
         paths = {state.relpath, *(nodeid.split("::", 1)[0] for nodeid in state.nodeids)}
         collect = sum(self.collect_seconds.get(path, 0.0) for path in paths)
         run = max(cost - collect, planning.ITEM_COST * len(state.nodeids)) if cost else 0.0
-        unit_id = self.dispatcher.add_unit(home, run, json.dumps(data).encode(), collect)
+        steal_cost = collect if measured else 0.0
+        unit_id = self.dispatcher.add_unit(home, run, json.dumps(data).encode(), steal_cost)
         self.units[unit_id] = state
         for path in paths:
             self.states_by_relpath.setdefault(path, []).append(state)

@@ -27,12 +27,15 @@ MIN_GAIN = 0.05
 
 
 class Unit:
-    __slots__ = ("path", "relpath", "cost", "worker", "order")
+    __slots__ = ("path", "relpath", "cost", "measured", "worker", "order")
 
-    def __init__(self, path: str, relpath: str, cost: float, worker: int = 0) -> None:
+    def __init__(
+        self, path: str, relpath: str, cost: float, worker: int = 0, measured: bool = False
+    ) -> None:
         self.path = path  # absolute path of the file or directory to collect
         self.relpath = relpath  # as in node ids
         self.cost = cost
+        self.measured = measured  # cost recorded by an earlier run, not estimated
         self.worker = worker
         self.order = 0  # position in pytest's collection order
 
@@ -117,7 +120,9 @@ def units_from(inventory: Any, durations: dict[str, float]) -> list[Unit] | str:
             unit = subtree_units.get(owner)
             if unit is None:
                 relpath = inventory.relpath(owner)
-                unit = subtree_units[owner] = Unit(owner, relpath, durations.get(relpath, 0.0))
+                unit = subtree_units[owner] = Unit(
+                    owner, relpath, durations.get(relpath, 0.0), measured=relpath in durations
+                )
                 units.append(unit)
             if inventory.relpath(owner) not in durations:
                 unit.cost += estimate(n_items)
@@ -126,7 +131,10 @@ def units_from(inventory: Any, durations: dict[str, float]) -> list[Unit] | str:
             return f"cannot read {inventory.relpath(info.path)}: pytest reports it"
         relpath = inventory.relpath(info.path)
         cost = durations.get(relpath)
-        units.append(Unit(info.path, relpath, cost if cost is not None else estimate(n_items)))
+        if cost is None:
+            units.append(Unit(info.path, relpath, estimate(n_items)))
+        else:
+            units.append(Unit(info.path, relpath, cost, measured=True))
     for order, unit in enumerate(units):
         unit.order = order
     return units
