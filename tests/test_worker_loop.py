@@ -17,9 +17,12 @@ class _Channel:
         self.sent.append(kind)
 
 
-def _session_waiting_for(arrivals: list[Any]) -> tuple[worker.WorkerSession, _Channel]:
-    """A worker running the last item of its only unit; each receive
-    delivers the next of `arrivals` (a unit's items, or wire.END)."""
+def _session_waiting_for(
+    arrivals: list[Any],
+) -> tuple[worker.WorkerSession, _Channel, list[int]]:
+    """A worker running the last item of its only unit (id 1); each receive
+    delivers the next of `arrivals` (a unit's items, ids from 2, or
+    wire.END). Also returns the ids of the units it reports done."""
     channel = _Channel()
     session = worker.WorkerSession.__new__(worker.WorkerSession)
     session.channel = channel  # type: ignore[assignment]
@@ -38,19 +41,21 @@ def _session_waiting_for(arrivals: list[Any]) -> tuple[worker.WorkerSession, _Ch
             session.queue.append(worker._Unit(next(next_id), arrival))
 
     session._receive = receive  # type: ignore[method-assign]
-    return session, channel
+    return session, channel, done
 
 
 def test_a_worker_says_idle_again_after_a_unit_with_no_items() -> None:
     """An idle said while a unit was on its way is stale to the dispatcher;
     that unit had no items (its module skipped at import), so the worker
     is idle again and must say so, or it waits for the end of the run."""
-    session, channel = _session_waiting_for([[], ["stolen item"]])
+    session, channel, done = _session_waiting_for([[], ["stolen item"]])
     assert session._next_item(None) == "stolen item"  # type: ignore[arg-type]
     assert channel.sent == [wire.IDLE, wire.IDLE]
+    assert done == [2]  # the empty unit, finished on the spot
 
 
 def test_a_worker_says_idle_once_while_it_waits() -> None:
-    session, channel = _session_waiting_for([wire.END])
+    session, channel, done = _session_waiting_for([wire.END])
     assert session._next_item(None) is None  # type: ignore[arg-type]
     assert channel.sent == [wire.IDLE]
+    assert done == []
