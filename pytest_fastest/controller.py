@@ -22,11 +22,13 @@ from __future__ import annotations
 
 import json
 import json.scanner
+import math
 import os
 import signal
 import sys
 import time
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -605,15 +607,21 @@ class Controller:
     def _abort(self) -> None:
         """Ctrl-C or an internal error: stop every worker now, quietly."""
         self._stop()
-        deadline = time.monotonic() + STOP_GRACE
-        while self.live and time.monotonic() < deadline:
-            for event in self.dispatcher.wait(50):
+        self._await_lost(lambda: self.live, 50, time.monotonic() + STOP_GRACE)
+        self.kill_all()
+
+    def _await_lost(
+        self, waiting: Callable[[], set[int]], wait_ms: int, deadline: float = math.inf
+    ) -> None:
+        """Take the dispatcher's events, noting each worker lost, until no
+        worker of `waiting()` is left or the deadline passes. Other events
+        are dropped: the run is over."""
+        while waiting() and time.monotonic() < deadline:
+            for event in self.dispatcher.wait(wait_ms):
                 if event[0] == "lost":
                     self.live.discard(event[1])
                     self.by_pid.pop(self.nodes[event[1]].pid, None)
-            for pid, status in self.zygote.poll_exits():
-                self.dispatcher.worker_exited(pid, status)
-        self.kill_all()
+            self._poll_exits()
 
     def kill_all(self) -> None:
         for pid in list(self.by_pid):
@@ -640,12 +648,7 @@ class Controller:
         closing the zygote would kill them in their unconfigure or atexit
         handlers (a plugin writing its files, coverage saving its data)."""
         try:
-            while self.live & self.finished:
-                for event in self.dispatcher.wait(WAIT_MS):
-                    if event[0] == "lost":
-                        self.live.discard(event[1])
-                        self.by_pid.pop(self.nodes[event[1]].pid, None)
-                self._poll_exits()
+            self._await_lost(lambda: self.live & self.finished, WAIT_MS)
         except KeyboardInterrupt:
             pass  # Ctrl-C after the summary: stop waiting; the caller kills them
 
