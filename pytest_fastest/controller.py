@@ -33,7 +33,7 @@ from typing import Any
 
 import pytest
 
-from . import covmode, options, ordering, report, shutdown, threadpools, wire
+from . import covmode, heap, options, ordering, report, threadpools, wire
 from . import plan as planning
 from .spawner import Spawner
 from .zygote import Zygote
@@ -175,6 +175,8 @@ class Controller:
         self.crashes = 0
         self.stopping = False
         self.finished: set[int] = set()
+        self.replayed = 0  # tests whose reports went through the hooks
+        self.freezer = heap.ReplayFreezer()
         self.node_ids: dict[str, Any] = {}  # parsed node ids of the collection, by text
         # Wait statuses the zygote reported, by pid: an exit may arrive in the
         # same _wait() as the channel's EOF, before that lost event is handled.
@@ -423,6 +425,7 @@ class Controller:
                 elif kind == "lost":
                     self.live.discard(event[1])
                     self._on_lost(event[1], event[3], self._exit_status(event))
+            self.freezer.replayed(self.replayed)
             if not self.stopping and (session.shouldfail or session.shouldstop):
                 self._stop()
 
@@ -466,6 +469,7 @@ class Controller:
         for rep in report.decode_test(self.config, message["reports"], nodeid, location, parsed):
             hook.pytest_runtest_logreport(report=rep)
         hook.pytest_runtest_logfinish(nodeid=nodeid, location=location)
+        self.replayed += 1
         for state in self.states_by_relpath.get(path, ()):
             state.done.add(nodeid)
 
@@ -656,7 +660,7 @@ class Controller:
     def pytest_unconfigure(self, config: pytest.Config) -> None:
         # No test ran here: nothing for pytest's unraisable-exception
         # collection to find in the reports and plugins alive now.
-        shutdown.freeze_heap()
+        heap.freeze_heap()
         try:
             self._await_exits()
         finally:

@@ -184,6 +184,7 @@ def _become_worker(config: pytest.Config, started: Any) -> None:
     from . import worker
 
     worker.restart_capture(config)
+    worker.skip_new_first_ids(config)
     # The controller reports: a worker has no terminal reporter (as with
     # `-p no:terminal`, which pytest and plugins already handle).
     config.pluginmanager.set_blocked("terminalreporter")

@@ -28,16 +28,16 @@ import os
 import select
 import time
 from collections import deque
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from . import report, shutdown, wire
+from . import heap, report, wire
 from .activation import ModuleTimer
 from .report import lean_keywords
 
 WORKER_KEY = pytest.StashKey["WorkerSession"]()
+_CACHE_GET_KEY = pytest.StashKey[Any]()
 
 
 class _Unit:
@@ -81,6 +81,7 @@ class WorkerSession:
     @pytest.hookimpl(tryfirst=True)
     def pytest_sessionstart(self, session: pytest.Session) -> None:
         _install_quiet_terminal(self.config)
+        _restore_cache_get(self.config)
 
     # -- collection ---------------------------------------------------------
 
@@ -130,9 +131,7 @@ class WorkerSession:
             self.items_by_file.setdefault(unit, [])
         if units:
             # Every unit and the directories above them; below a directory unit, everything.
-            self._scope = set(units)
-            for unit in units:
-                self._scope.update(str(p) for p in Path(unit).parents)
+            self._scope = _with_parents(units)
             self._scope_dirs = tuple(d.rstrip(os.sep) + os.sep for d in dirs)
             self._collecting_initial = True
             try:
@@ -334,7 +333,7 @@ class WorkerSession:
     def pytest_unconfigure(self, config: pytest.Config) -> None:
         # After pytest's unraisable-exception plugin has collected what the
         # tests left behind (it runs earlier in this hook).
-        shutdown.freeze_heap()
+        heap.freeze_heap()
 
 
 def _xdist_groups(items_by_file: dict[str, list[pytest.Item]]) -> dict[str, list[str]]:
@@ -409,6 +408,22 @@ def _collection_tree(
     return {"nodes": nodes, "chains": chains}
 
 
+def _with_parents(paths: set[str]) -> set[str]:
+    """The paths and every directory above them. A walk up stops at a
+    directory already in the set: the units of one directory share their
+    parents (500 files would otherwise build 3,500 pathlib objects)."""
+    scope = set(paths)
+    for path in paths:
+        parent = os.path.dirname(path)
+        while parent not in scope:
+            scope.add(parent)
+            up = os.path.dirname(parent)
+            if up == parent:
+                break
+            parent = up
+    return scope
+
+
 def _owning_arg(path: Any, args: set[str]) -> str | None:
     for parent in path.parents:
         if str(parent) in args:
@@ -430,6 +445,43 @@ def install(config: pytest.Config) -> None:
     worker = WorkerSession(config, channel)
     config.stash[WORKER_KEY] = worker
     config.pluginmanager.register(worker, "fastest-worker")
+
+
+def skip_new_first_ids(config: pytest.Config) -> None:
+    """Spare this worker the parse of every node id of the last run.
+
+    pytest's "new first" plugin reads all the node ids the last run
+    collected from the cache when it is configured, and parses each (0.1 s
+    for 20,000 tests, on every worker's way to its first test). It uses them
+    only to order items with ``--nf`` and to write them back at the end,
+    which a worker never does (the controller does). So without ``--nf``,
+    until the session starts, this worker's cache reads that key as absent.
+    Called before pytest configures the worker.
+    """
+    if config.getoption("newfirst", False):
+        return
+    try:
+        from _pytest.cacheprovider import Cache
+    except ImportError:  # pragma: no cover - pytest moved it: nothing skipped
+        return
+    read = Cache.get
+
+    def get(self: Any, key: str, default: Any) -> Any:
+        if key == "cache/nodeids":
+            return default
+        return read(self, key, default)
+
+    Cache.get = get  # type: ignore[method-assign]
+    config.stash[_CACHE_GET_KEY] = read
+
+
+def _restore_cache_get(config: pytest.Config) -> None:
+    read = config.stash.get(_CACHE_GET_KEY, None)
+    if read is not None:
+        from _pytest.cacheprovider import Cache
+
+        Cache.get = read  # type: ignore[method-assign]
+        del config.stash[_CACHE_GET_KEY]
 
 
 def restart_capture(config: pytest.Config) -> None:

@@ -1,10 +1,15 @@
-"""The worker's wait for its next unit (worker.WorkerSession._next_item),
-driven by scripted frames instead of a dispatcher."""
+"""Pieces of the worker tested on their own: the wait for its next unit
+(worker.WorkerSession._next_item, driven by scripted frames instead of a
+dispatcher), its collection scope, and what it skips on its way to its
+first test."""
 
 from __future__ import annotations
 
 from collections import deque
 from typing import Any
+
+import pytest
+from _pytest.cacheprovider import Cache
 
 from pytest_fastest import wire, worker
 
@@ -59,3 +64,35 @@ def test_a_worker_says_idle_once_while_it_waits() -> None:
     assert session._next_item(None) is None  # type: ignore[arg-type]
     assert channel.sent == [wire.IDLE]
     assert done == []
+
+
+def test_collection_scope_holds_every_unit_and_each_directory_above() -> None:
+    units = {"/r/t/a/x.py", "/r/t/a/y.py", "/r/t/b", "/r/t/b/c/z.py", "/r/u.py"}
+    assert worker._with_parents(units) == units | {"/r/t/a", "/r/t", "/r", "/", "/r/t/b/c"}
+
+
+class _Config:
+    def __init__(self, newfirst: bool) -> None:
+        self.newfirst = newfirst
+        self.stash = pytest.Stash()
+
+    def getoption(self, name: str, default: Any = None) -> Any:
+        return self.newfirst if name == "newfirst" else default
+
+
+@pytest.mark.parametrize("newfirst", [False, True])
+def test_a_worker_reads_no_node_ids_of_the_last_run_until_its_session_starts(
+    pytester: pytest.Pytester, newfirst: bool
+) -> None:
+    cache = Cache.for_config(pytester.parseconfig(), _ispytest=True)
+    cache.set("cache/nodeids", ["t.py::test_a"])
+    cache.set("cache/lastfailed", {"t.py::test_a": True})
+    config: Any = _Config(newfirst)
+    try:
+        worker.skip_new_first_ids(config)
+        # With --nf the worker orders its items by them: it reads them.
+        assert cache.get("cache/nodeids", []) == (["t.py::test_a"] if newfirst else [])
+        assert cache.get("cache/lastfailed", {}) == {"t.py::test_a": True}
+    finally:
+        worker._restore_cache_get(config)
+    assert cache.get("cache/nodeids", []) == ["t.py::test_a"]
