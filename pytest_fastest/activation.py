@@ -199,7 +199,10 @@ def make_plan(config: pytest.Config) -> tuple[planning.Plan, list[str]]:
         return planning.Plan(0, units), notices
     total = sum(u.cost for u in units)
     usable = cpus.usable_cpus()
-    count, why = planning.choose_workers(total, len(units), options.workers(config), usable)
+    measured = all(u.measured for u in units)
+    count, why = planning.choose_workers(
+        total, len(units), options.workers(config), usable, measured
+    )
     if count > options.MAX_WORKERS:
         notices.append(f"fastest: {count} workers requested: capped at {options.MAX_WORKERS}")
         count = options.MAX_WORKERS

@@ -20,10 +20,20 @@ from typing import Any
 FILE_COST = 0.004
 ITEM_COST = 0.0005
 UNKNOWN_FILE_COST = 0.02
-# What starting workers costs over running in-process (fork, configure,
-# first collection, shutdown), and the least gain worth taking.
-WORKER_OVERHEAD = 0.15
-MIN_GAIN = 0.05
+# What starting workers costs over running in-process, in wall time (fork,
+# configure, the first collection, shutdown), and the least gain worth
+# taking. Measured with bench/'s generated suites on 2 cores: 50 trivial
+# tests (0.07 s of recorded work) ran 0.05 s slower with workers, 200
+# (0.31 s) 0.07 s faster.
+WORKER_OVERHEAD = 0.09
+MIN_GAIN = 0.03
+# Without recorded durations a file's cost is a guess from its test count,
+# and a suite of few slow tests looks as small as one of few trivial tests.
+# The two mistakes cost differently: workers for a suite that turns out
+# trivial lose at most WORKER_OVERHEAD; in-process for one that turns out
+# slow loses up to half of its run. So a plan with any guessed cost takes
+# workers from this estimate on (about 150 tests in 15 files).
+GUESSED_MIN_COST = 0.15
 
 
 class Unit:
@@ -69,9 +79,11 @@ def estimate(n_items: int | None) -> float:
 
 
 def choose_workers(
-    total_cost: float, n_units: int, requested: int | str, cpus: int
+    total_cost: float, n_units: int, requested: int | str, cpus: int, measured: bool = True
 ) -> tuple[int, str]:
-    """Worker count and the reason: explicit, or the largest count that pays."""
+    """Worker count and the reason: explicit, or the largest count that pays.
+    `measured`: every unit's cost was recorded by an earlier run (else some
+    are guesses from test counts: see GUESSED_MIN_COST)."""
     if requested != "auto":
         count = int(requested)
         if count == 0:
@@ -82,8 +94,13 @@ def choose_workers(
     count = min(cpus, n_units)
     if count < 2:
         return 0, f"{n_units} unit(s): nothing to divide"
-    gain = total_cost - total_cost / count - WORKER_OVERHEAD
-    if gain < MIN_GAIN:
+    if not measured:
+        if total_cost < GUESSED_MIN_COST:
+            return 0, (
+                f"estimated {total_cost:.2f}s of work from test counts (no durations"
+                " recorded): too little to pay for workers"
+            )
+    elif total_cost - total_cost / count - WORKER_OVERHEAD < MIN_GAIN:
         return 0, f"estimated {total_cost:.2f}s of work: too little to pay for workers"
     return count, f"auto: {cpus} usable CPUs, estimated {total_cost:.2f}s of work"
 
