@@ -178,6 +178,7 @@ class Controller:
         self.replayed = 0  # tests whose reports went through the hooks
         self.freezer = heap.ReplayFreezer()
         self.node_ids: dict[str, Any] = {}  # parsed node ids of the collection, by text
+        self.learnt = False  # the cache plugins know the collected node ids
         # Wait statuses the zygote reported, by pid: an exit may arrive in the
         # same _wait() as the channel's EOF, before that lost event is handled.
         self.exit_statuses: dict[int, int] = {}
@@ -286,13 +287,23 @@ class Controller:
         if deselected:
             hook.pytest_deselected(items=[_DeselectedItem(nodeid) for nodeid in deselected])
         session.testscollected = total_items
-        self.node_ids = ordering.update_cache_plugins(
-            self.config, self.file_nodeids, self.plan.units
-        )
+        if ordering.orders_units(self.config):
+            self._learn_collection()  # --ff / --nf order the units: before any is dealt
         if self.config.option.collectonly:
             session.items = self._collected_items(collected)
         hook.pytest_collection_finish(session=session)
         return True
+
+    def _learn_collection(self) -> None:
+        """Tell the controller's cache plugins the collected node ids, once
+        (ordering.update_cache_plugins). Unless --ff / --nf order the units,
+        this waits until the workers have their first units: on 20,000
+        tests, parsing the ids took 0.1 s, with both workers idle."""
+        if not self.learnt:
+            self.learnt = True
+            self.node_ids = ordering.update_cache_plugins(
+                self.config, self.file_nodeids, self.plan.units
+            )
 
     def _collected_items(self, collected: list[tuple[int, dict[str, Any]]]) -> list[Any]:
         """Stand-ins for the items the workers collected, in pytest's order,
@@ -350,6 +361,7 @@ class Controller:
 
     def _run(self, session: pytest.Session) -> bool:
         if session.testsfailed and not self.config.option.continue_on_collection_errors:
+            self._learn_collection()  # pytest's "new first" plugin records them even so
             self._stop()
             self._drain()
             raise session.Interrupted(
@@ -381,6 +393,7 @@ class Controller:
             self._add_unit(handle, 0.0, UnitState(path, relpath, self.file_nodeids[path]), None)
         try:
             self.dispatcher.run()
+            self._learn_collection()
             self._drain()
         except BaseException:
             self._abort()

@@ -25,6 +25,30 @@ def _mtime(path: str) -> float:
         return 0.0
 
 
+def _cache_plugins(config: pytest.Config) -> tuple[Any, Any, bool, bool]:
+    """pytest's "new first" and "last failed" plugins (None when absent),
+    and whether --nf / --ff order this run."""
+    pm = config.pluginmanager
+    option = config.option  # no cache options under -p no:cacheprovider
+    nf = pm.get_plugin("nfplugin")
+    if nf is not None and not hasattr(nf, "cached_nodeids"):
+        nf = None
+    lf = pm.get_plugin("lfplugin")
+    newfirst = nf is not None and bool(getattr(option, "newfirst", False))
+    failedfirst = (
+        lf is not None
+        and bool(getattr(lf, "active", False))
+        and bool(getattr(option, "failedfirst", 0))
+    )
+    return nf, lf, newfirst, failedfirst
+
+
+def orders_units(config: pytest.Config) -> bool:
+    """--ff or --nf order the units (with their plugins active)."""
+    _, _, newfirst, failedfirst = _cache_plugins(config)
+    return newfirst or failedfirst
+
+
 def update_cache_plugins(
     config: pytest.Config, file_nodeids: dict[str, list[str]], units: list[Unit]
 ) -> dict[str, Any]:
@@ -42,19 +66,10 @@ def update_cache_plugins(
     Returns the node ids it parsed, by their text (empty when it parsed
     none): the controller's reports reuse them instead of parsing again.
     """
-    pm = config.pluginmanager
-    option = config.option  # no cache options under -p no:cacheprovider
-    nf = pm.get_plugin("nfplugin")
-    if nf is not None and not hasattr(nf, "cached_nodeids"):
-        nf = None
-    lf = pm.get_plugin("lfplugin")
-    newfirst = nf is not None and getattr(option, "newfirst", False)
-    failedfirst = (
-        lf is not None and getattr(lf, "active", False) and getattr(option, "failedfirst", 0)
-    )
+    nf, lf, newfirst, failedfirst = _cache_plugins(config)
     # The "new first" plugin writes what it learnt only after a run that is
     # not --collect-only: there, parsing every node id would be wasted.
-    nf_learns = nf is not None and not option.collectonly
+    nf_learns = nf is not None and not config.option.collectonly
     if not (nf_learns or newfirst or failedfirst):
         return {}
     collected = [nodeid for ids in file_nodeids.values() for nodeid in ids]

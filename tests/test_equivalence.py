@@ -172,6 +172,26 @@ class TestOutcomes:
         assert by_fastest == json.loads(cache.read_text())
         assert len(by_fastest) > 20
 
+    def test_the_node_id_cache_is_written_as_by_pytest_after_a_collection_error(
+        self, pytester: pytest.Pytester
+    ) -> None:
+        """The controller tells pytest's "new first" plugin the collected ids
+        only once the workers have their first units, or, when a collection
+        error stops the run, before it stops: pytest records them then too."""
+        cache = pytester.path / ".pytest_cache" / "v" / "cache" / "nodeids"
+        _with_recorder(pytester)
+        pytester.makepyfile(
+            **{f"test_ok{n}": "def test_a():\n    pass\n" for n in range(4)},
+            test_broken="raise ImportError('broken')\n",
+        )
+        fast = run(pytester, "--fastest-workers=2", fastest=True)
+        assert fast.result.ret == pytest.ExitCode.INTERRUPTED
+        by_fastest = json.loads(cache.read_text())
+        shutil.rmtree(pytester.path / ".pytest_cache")
+        assert run(pytester, fastest=False).result.ret == pytest.ExitCode.INTERRUPTED
+        assert by_fastest == json.loads(cache.read_text())
+        assert len(by_fastest) == 4
+
     @pytest.mark.parametrize("selection", [["-k", "param or skip"], ["-m", "xfail"]])
     def test_selection_is_the_same(self, mixed: pytest.Pytester, selection: list[str]) -> None:
         plain, fast = run_both(mixed, *selection)
