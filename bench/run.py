@@ -14,6 +14,8 @@ rotated order, and so on, so machine noise hits every mode alike. Modes:
   fastest        pytest -p fastest      (auto workers; durations recorded by earlier runs)
   fastest-first  pytest -p fastest with no .pytest_cache: no recorded durations and
                  no discovery cache, as a CI job that does not keep .pytest_cache
+  baseline       pytest -p fastest from another install (--baseline DIR): an
+                 earlier version, timed in the same rounds as this one
   collect        pytest --collect-only  (on a separate copy of the suite)
   discover-cold  python -m pytest_fastest discover, its cache removed first
   discover-warm  python -m pytest_fastest discover, cache left from earlier runs
@@ -67,7 +69,7 @@ REAL = ["networkx", "networkx-nodeps"]
 NX_OPTIONAL = ("numpy", "scipy", "pandas", "matplotlib", "pygraphviz", "pydot", "lxml", "sympy")
 # What "cold" removes in the collect copy before timing discover.
 COLD_REMOVE = (".pytest_cache", ".fastest", ".fastest_cache", "__fastest_cache__")
-RUN_MODES = ("plain", "xdist", "fastest", "fastest-first")
+RUN_MODES = ("plain", "xdist", "fastest", "fastest-first", "baseline")
 # Modes the warm-up runs once before timing: plain writes the bytecode caches,
 # fastest records the durations its later runs plan with (without it, the
 # first timed round of "fastest" would be a first run; "fastest-first"
@@ -263,7 +265,7 @@ def mode_command(
         return suite.run_dir, [*pytest, *suite.args]
     if mode == "xdist":
         return suite.run_dir, [*pytest, "-n", xdist_n, *suite.args]
-    if mode in ("fastest", "fastest-first"):
+    if mode in ("fastest", "fastest-first", "baseline"):
         return suite.run_dir, [*pytest, "-p", "fastest", *suite.args]
     if mode == "collect":
         return suite.collect_dir, [*pytest, "--collect-only", *suite.args]
@@ -281,9 +283,13 @@ def mode_command(
     raise ValueError(mode)
 
 
-def unavailable_modes(modes: list[str]) -> dict[str, str]:
+def unavailable_modes(modes: list[str], baseline: Path | None = None) -> dict[str, str]:
     """Modes that cannot run here, with the reason."""
     why = {}
+    if "baseline" in modes and (baseline is None or not (baseline / "pytest_fastest").is_dir()):
+        why["baseline"] = (
+            "--baseline DIR (a `pip install --target DIR` of another version) not given"
+        )
     if "xdist" in modes and importlib.util.find_spec("xdist") is None:
         why["xdist"] = "pytest-xdist is not installed"
     if importlib.util.find_spec("pytest_fastest") is None:
@@ -339,7 +345,13 @@ def clean_env() -> dict[str, str]:
     return env
 
 
-def run_once(suite: Suite, mode: str, rnd: int, args: argparse.Namespace) -> Run:
+def run_once(
+    suite: Suite, mode: str, rnd: int, args: argparse.Namespace, sample: bool | None = None
+) -> Run:
+    """One run of `mode`; `sample`: measure its peak memory (default: unless
+    --memory-round keeps the sampler out of the timed rounds)."""
+    if sample is None:
+        sample = args.sample_ms > 0 and not args.memory_round
     cwd, cmd = mode_command(mode, suite, args.xdist_n, args.discover_args.split())
     if mode == "fastest-first" and suite.cache_dir is not None:
         shutil.rmtree(suite.cache_dir, ignore_errors=True)
@@ -354,6 +366,11 @@ def run_once(suite: Suite, mode: str, rnd: int, args: argparse.Namespace) -> Run
         clear_rewrite_caches(suite)
         env["PYTHONDONTWRITEBYTECODE"] = "1"
     env.update(suite.env)
+    if mode == "baseline":
+        # Found before the installed one: pytest loads the plugin module by name.
+        env["PYTHONPATH"] = os.pathsep.join(
+            filter(None, [str(args.baseline), env.get("PYTHONPATH")])
+        )
     log = args.out / "logs" / f"{suite.name}-{mode}-r{rnd}.txt"
     log.parent.mkdir(parents=True, exist_ok=True)
     with open(log, "wb") as out:
@@ -363,7 +380,7 @@ def run_once(suite: Suite, mode: str, rnd: int, args: argparse.Namespace) -> Run
             cmd, cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
         )
         sampler = PeakPss(proc.pid, args.sample_ms / 1000)
-        if args.sample_ms > 0:
+        if sample:
             sampler.start()
         # wait() with a timeout polls in sleeps of up to 50 ms, which would
         # quantize the wall time: a timer kills a run that hangs instead.
@@ -372,7 +389,7 @@ def run_once(suite: Suite, mode: str, rnd: int, args: argparse.Namespace) -> Run
         rc = proc.wait()
         wall = time.perf_counter() - start
         killer.cancel()
-        if args.sample_ms > 0:
+        if sample:
             sampler.stop()
     text = log.read_text(errors="replace")
     return Run(
@@ -405,7 +422,7 @@ def summarize(runs: list[Run], cores: int) -> dict[str, dict[str, float]]:
         }
     plain = med.get("plain", {}).get("wall_s")
     if plain:
-        for mode in ("xdist", "fastest", "fastest-first"):
+        for mode in ("xdist", "fastest", "fastest-first", "baseline"):
             if mode in med:
                 med[mode]["vs_plain"] = plain / med[mode]["wall_s"]
         if "startup" in med:
@@ -506,7 +523,32 @@ def print_tables(results: dict[str, dict[str, dict[str, float]]], xdist_label: s
                 _fmt(g("startup"), ".2f", "s"),
             ]
         )
-    for table in (rows, crows):
+    brows = [
+        [
+            "suite",
+            "baseline",
+            "baseline vs plain",
+            "fastest",
+            "fastest vs plain",
+            "fastest vs baseline",
+        ]
+    ]
+    for name, med in results.items():
+        base, fast = med.get("baseline", {}), med.get("fastest", {})
+        if base:
+            brows.append(
+                [
+                    name,
+                    _fmt(base.get("wall_s"), ".2f", "s"),
+                    _fmt(base.get("vs_plain"), ".2f", "x"),
+                    _fmt(fast.get("wall_s"), ".2f", "s"),
+                    _fmt(fast.get("vs_plain"), ".2f", "x"),
+                    _fmt(base["wall_s"] / fast["wall_s"] if fast else None, ".2f", "x"),
+                ]
+            )
+    for table in (rows, crows, brows):
+        if len(table) == 1:
+            continue
         widths = [max(len(row[i]) for row in table) for i in range(len(table[0]))]
         print()
         for i, row in enumerate(table):
@@ -609,7 +651,22 @@ def main(argv: list[str] | None = None) -> int:
         "measurably slowed multi-process runs)",
     )
     parser.add_argument(
+        "--memory-round",
+        action="store_true",
+        help="time the rounds without the memory sampler and measure peak memory in one "
+        "more, untimed round per mode (reading /proc/PID/smaps_rollup takes each process's "
+        "memory lock: the sampler slows a run of several processes more than plain "
+        "pytest's one)",
+    )
+    parser.add_argument(
         "--timeout", type=float, default=1800, help="per run, seconds (default 1800)"
+    )
+    parser.add_argument(
+        "--baseline",
+        type=Path,
+        metavar="DIR",
+        help="another pytest-fastest, installed with `pip install --no-deps --target DIR "
+        "<checkout>`: the mode `baseline` times it beside this one",
     )
     parser.add_argument("--json", type=Path, help="write every raw number here")
     parser.add_argument(
@@ -625,6 +682,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     args.out = args.out.resolve()
+    if args.baseline:
+        args.baseline = args.baseline.resolve()
     if args.chart_from:
         if not args.chart:
             parser.error("--chart-from needs --chart")
@@ -636,7 +695,7 @@ def main(argv: list[str] | None = None) -> int:
 
     cores = len(os.sched_getaffinity(0))
     modes = [m for m in args.modes.split(",") if m]
-    skipped = unavailable_modes(modes)
+    skipped = unavailable_modes(modes, args.baseline)
     for mode, reason in skipped.items():
         print(f"skipping mode {mode}: {reason}")
     modes = [m for m in modes if m not in skipped]
@@ -662,13 +721,14 @@ def main(argv: list[str] | None = None) -> int:
     for suite in suites:
         for i in range(args.warmup):
             for mode in WARMUP_MODES:
-                if mode == "plain" or {"fastest", "fastest-first"} & set(modes):
+                if mode == "plain" or {"fastest", "fastest-first", "baseline"} & set(modes):
                     run_once(suite, mode, -1 - i, args)
             if {"collect", "collect-fastest"} & set(modes):
                 # The collect modes run on their own copy: its bytecode too.
                 run_once(suite, "collect", -1 - i, args)
 
     runs: list[Run] = []
+    peaks: dict[tuple[str, str], float] = {}  # from the --memory-round
     failed_modes: dict[tuple[str, str], str] = {}
     for rnd in range(args.rounds):
         for suite in suites:
@@ -688,7 +748,20 @@ def main(argv: list[str] | None = None) -> int:
                     continue
                 runs.append(r)
 
+    if args.memory_round and args.sample_ms > 0:
+        # Untimed: its wall time carries the sampler's cost; only its peak is kept.
+        for suite in suites:
+            for mode in modes:
+                if (suite.name, mode) in failed_modes or mode.startswith("discover"):
+                    continue
+                r = run_once(suite, mode, args.rounds, args, sample=True)
+                print(f"  memory {suite.name:>16} {mode:<14} {r.peak_pss_mb:6.0f} MB", flush=True)
+                peaks[(suite.name, mode)] = r.peak_pss_mb
+
     results = {s.name: summarize([r for r in runs if r.suite == s.name], cores) for s in suites}
+    for (suite_name, mode), peak in peaks.items():
+        if mode in results[suite_name]:
+            results[suite_name][mode]["peak_pss_mb"] = peak
     xdist_label = f"xdist -n {args.xdist_n}"
     print_tables(results, xdist_label)
     load_after = os.getloadavg()

@@ -54,9 +54,9 @@ def test_a_first_run_of_a_mid_sized_suite_uses_workers(pytester: pytest.Pytester
     body = "".join(f"def test_{n}():\n    pass\n\n" for n in range(10))
     pytester.makepyfile(**{f"test_m{n:02}": body for n in range(20)})
     result = pytester.runpytest_subprocess("-p", "fastest", "--fastest-explain", "--co", "-q")
-    result.stdout.fnmatch_lines(["fastest: plan: 2 (auto: 2 usable CPUs, estimated 0.18s*"])
+    result.stdout.fnmatch_lines(["fastest: plan: ? (auto: ? usable CPUs, estimated 0.18s*"])
 
     for n in range(15):
         (pytester.path / f"test_m{n:02}.py").unlink()  # 50 tests left
     result = pytester.runpytest_subprocess("-p", "fastest", "--fastest-explain", "--co", "-q")
-    result.stdout.fnmatch_lines(["fastest: in-process: estimated 0.05s of work from test counts*"])
+    result.stdout.fnmatch_lines(["fastest: in-process: estimated 0.0?s of work from test counts*"])
