@@ -13,13 +13,13 @@ on that suite before the controller froze its heap at unconfigure).
 ``gc.freeze()`` moves every live object to the permanent generation, which
 no collection visits, in constant time. Objects are still freed by
 reference counting. Only garbage *cycles* alive at that moment stay
-unfinalized: the controller runs no test code (only the hooks that
-report), and what it builds while replaying (reports, their dicts and
-tuples) holds no cycles. Where tests
-ran (a worker), the freeze waits until pytest's own end-of-run collection
-has reported unraisable exceptions; a worker's heap is never frozen while
-tests run (a test may look for objects with ``gc.get_objects()``, which
-does not list frozen ones).
+unfinalized and in memory: the controller runs no test code (only the
+hooks that report), and replaying leaves few (66 objects in cycles after
+2,000 tests, with the automatic collector off). Where tests ran (a
+worker), the freeze waits until pytest's own end-of-run collection has
+reported unraisable exceptions; a worker's heap is never frozen while tests
+run (a test may look for objects with ``gc.get_objects()``, which does not
+list frozen ones).
 """
 
 from __future__ import annotations
