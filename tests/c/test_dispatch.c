@@ -426,18 +426,30 @@ static void dispatch_should_hold_at_most_lookahead_units_per_worker(void) {
   }
 }
 
-static void dispatch_should_let_a_fast_worker_steal_the_last_units_of_a_slow_one(void) {
+/* A dispatcher (lookahead 2) with two fake workers on pipes, behaving as b0 and b1. */
+static fst_dispatch *with_two_fakes(const fake_behavior *b0, const fake_behavior *b1, int *w0,
+                                    int *w1) {
   fst_dispatch *d;
   FST_CHECK_INT(fst_dispatch_new(2, &d), 0);
-  fake_behavior slow = {.delay_us = 40000}, fast = {0};
-  int w0, w1;
-  add_fake(d, &slow, 0, &w0);
-  add_fake(d, &fast, 0, &w1);
-  add_units(d, 12, w0, "{\"i\":%d}");
+  add_fake(d, b0, 0, w0);
+  add_fake(d, b1, 0, w1);
+  return d;
+}
+
+/* Start two workers' run and record it until every unit is done and both are gone. */
+static void run_two_to_the_end(fst_dispatch *d, recording *log) {
   fst_dispatch_start(d);
   fst_dispatch_run(d);
+  FST_CHECK(pump(d, log, until_all_done_and_lost, 2, 20000));
+}
+
+static void dispatch_should_let_a_fast_worker_steal_the_last_units_of_a_slow_one(void) {
+  fake_behavior slow = {.delay_us = 40000}, fast = {0};
+  int w0, w1;
+  fst_dispatch *d = with_two_fakes(&slow, &fast, &w0, &w1);
+  add_units(d, 12, w0, "{\"i\":%d}");
   recording log = {0};
-  FST_CHECK(pump(d, &log, until_all_done_and_lost, 2, 20000));
+  run_two_to_the_end(d, &log);
   int first_stolen = -1, stolen = 0, by_slow = 0;
   for (size_t i = 0; i < log.count; i++) {
     const record *r = &log.items[i];
@@ -464,18 +476,13 @@ static void dispatch_should_let_a_worker_waiting_for_its_next_unit_steal(void) {
   /* Workers that, as pytest's, finish a unit only once they know the next:
    * w1 runs out of its own units while holding one and says 'I'; without a
    * steal it would wait for w0's whole queue, then run its last test. */
-  fst_dispatch *d;
-  FST_CHECK_INT(fst_dispatch_new(2, &d), 0);
   fake_behavior slow = {.delay_us = 20000, .needs_next = 1}, fast = {.needs_next = 1};
   int w0, w1;
-  add_fake(d, &slow, 0, &w0);
-  add_fake(d, &fast, 0, &w1);
+  fst_dispatch *d = with_two_fakes(&slow, &fast, &w0, &w1);
   add_units(d, 12, w0, "{\"i\":%d}");
   add_units(d, 2, w1, "{\"i\":%d}");
-  fst_dispatch_start(d);
-  fst_dispatch_run(d);
   recording log = {0};
-  FST_CHECK(pump(d, &log, until_all_done_and_lost, 2, 20000));
+  run_two_to_the_end(d, &log);
   int stolen = 0;
   for (size_t i = 0; i < log.count; i++) {
     const record *r = &log.items[i];
@@ -532,18 +539,13 @@ static void dispatch_should_end_at_once_a_worker_that_has_only_unprofitable_stea
   /* w1 holds its one unit and, as pytest, cannot finish it before it knows
    * what comes next; w0's queue costs more to collect than to wait for.
    * w1 is sent 'E' at once: its unit is done long before w0's queue. */
-  fst_dispatch *d;
-  FST_CHECK_INT(fst_dispatch_new(2, &d), 0);
   fake_behavior slow = {.delay_us = 20000, .needs_next = 1}, fast = {.needs_next = 1};
   int w0, w1;
-  add_fake(d, &slow, 0, &w0);
-  add_fake(d, &fast, 0, &w1);
+  fst_dispatch *d = with_two_fakes(&slow, &fast, &w0, &w1);
   add_costed_units(d, 8, w0, 0.001, 0.5);
   add_costed_units(d, 1, w1, 0.001, 0.5);
-  fst_dispatch_start(d);
-  fst_dispatch_run(d);
   recording log = {0};
-  FST_CHECK(pump(d, &log, until_all_done_and_lost, 2, 20000));
+  run_two_to_the_end(d, &log);
   int w0_done_before = -1, w0_done = 0;
   for (size_t i = 0; i < log.count; i++) {
     const record *r = &log.items[i];
@@ -564,22 +566,13 @@ static void dispatch_should_not_steal_a_unit_whose_collection_costs_more_than_wa
    * 50 ms to collect: w0 keeps them all.  The same units collected in no
    * time are stolen. */
   for (int cheap = 0; cheap <= 1; cheap++) {
-    fst_dispatch *d;
-    FST_CHECK_INT(fst_dispatch_new(2, &d), 0);
     fake_behavior slow = {.delay_us = 10000}, idle = {0};
     int w0, w1;
-    add_fake(d, &slow, 0, &w0);
-    add_fake(d, &idle, 0, &w1);
+    fst_dispatch *d = with_two_fakes(&slow, &idle, &w0, &w1);
     add_costed_units(d, 6, w0, 0.001, cheap ? 0.0 : 0.05);
-    fst_dispatch_start(d);
-    fst_dispatch_run(d);
     recording log = {0};
-    FST_CHECK(pump(d, &log, until_all_done_and_lost, 2, 20000));
-    int stolen = 0;
-    for (size_t i = 0; i < log.count; i++) {
-      const record *r = &log.items[i];
-      if (r->kind == FST_DISPATCH_UNIT_SENT && r->worker == w1) stolen++;
-    }
+    run_two_to_the_end(d, &log);
+    int stolen = count_kind(&log, FST_DISPATCH_UNIT_SENT, w1); /* w1 has no units of its own */
     if (cheap)
       FST_CHECK(stolen >= 1);
     else
@@ -643,10 +636,8 @@ static void dispatch_should_share_the_any_queue_between_workers(void) {
   add_fake(d, &b, 0, &w0);
   add_fake(d, &b, 1, &w1);
   add_units(d, 20, FST_DISPATCH_ANY, "{\"i\":%d}");
-  fst_dispatch_start(d);
-  fst_dispatch_run(d);
   recording log = {0};
-  FST_CHECK(pump(d, &log, until_all_done_and_lost, 2, 20000));
+  run_two_to_the_end(d, &log);
   FST_CHECK(count_kind(&log, FST_DISPATCH_UNIT_SENT, w0) >= 3);
   FST_CHECK(count_kind(&log, FST_DISPATCH_UNIT_SENT, w1) >= 3);
   for (size_t i = 0; i < log.count; i++)
