@@ -69,7 +69,9 @@ REAL = ["networkx", "networkx-nodeps"]
 NX_OPTIONAL = ("numpy", "scipy", "pandas", "matplotlib", "pygraphviz", "pydot", "lxml", "sympy")
 # What "cold" removes in the collect copy before timing discover.
 COLD_REMOVE = (".pytest_cache", ".fastest", ".fastest_cache", "__fastest_cache__")
-RUN_MODES = ("plain", "xdist", "fastest", "fastest-first", "baseline")
+# The modes that run pytest -p fastest (baseline: another install of it).
+FASTEST_MODES = ("fastest", "fastest-first", "baseline")
+RUN_MODES = ("plain", "xdist", *FASTEST_MODES)
 # Modes the warm-up runs once before timing: plain writes the bytecode caches,
 # fastest records the durations its later runs plan with (without it, the
 # first timed round of "fastest" would be a first run; "fastest-first"
@@ -265,7 +267,7 @@ def mode_command(
         return suite.run_dir, [*pytest, *suite.args]
     if mode == "xdist":
         return suite.run_dir, [*pytest, "-n", xdist_n, *suite.args]
-    if mode in ("fastest", "fastest-first", "baseline"):
+    if mode in FASTEST_MODES:
         return suite.run_dir, [*pytest, "-p", "fastest", *suite.args]
     if mode == "collect":
         return suite.collect_dir, [*pytest, "--collect-only", *suite.args]
@@ -422,7 +424,7 @@ def summarize(runs: list[Run], cores: int) -> dict[str, dict[str, float]]:
         }
     plain = med.get("plain", {}).get("wall_s")
     if plain:
-        for mode in ("xdist", "fastest", "fastest-first", "baseline"):
+        for mode in ("xdist", *FASTEST_MODES):
             if mode in med:
                 med[mode]["vs_plain"] = plain / med[mode]["wall_s"]
         if "startup" in med:
@@ -721,7 +723,7 @@ def main(argv: list[str] | None = None) -> int:
     for suite in suites:
         for i in range(args.warmup):
             for mode in WARMUP_MODES:
-                if mode == "plain" or {"fastest", "fastest-first", "baseline"} & set(modes):
+                if mode == "plain" or set(FASTEST_MODES) & set(modes):
                     run_once(suite, mode, -1 - i, args)
             if {"collect", "collect-fastest"} & set(modes):
                 # The collect modes run on their own copy: its bytecode too.
