@@ -33,7 +33,7 @@ from typing import Any
 
 import pytest
 
-from . import covmode, heap, options, ordering, report, threadpools, wire
+from . import claims, covmode, heap, options, ordering, report, threadpools, wire
 from . import plan as planning
 from .spawner import Spawner
 from .zygote import Zygote
@@ -167,6 +167,7 @@ class Controller:
         self.units: dict[int, UnitState] = {}
         self.states_by_relpath: dict[str, list[UnitState]] = {}
         self.file_nodeids: dict[str, list[str]] = {}
+        self.collected_by: dict[str, int] = {}  # handle of the worker that collected each file
         self.file_groups: dict[str, list[str]] = {}  # xdist_group names by file
         self.collect_seconds: dict[str, float] = {}  # by module node id, as collected this run
         self.testrunuid = uuid.uuid4().hex
@@ -191,7 +192,7 @@ class Controller:
 
     # -- workers ----------------------------------------------------------------
 
-    def _spawn(self, units: list[str]) -> WorkerNode:
+    def _spawn(self, units: list[str], share: dict[str, Any] | None = None) -> WorkerNode:
         workerid = f"gw{self.spawned}"
         self.spawned += 1
         workerinput: dict[str, Any] = {
@@ -220,7 +221,9 @@ class Controller:
         self.by_pid[pid] = node
         files = [u for u in units if not os.path.isdir(u)]
         dirs = [u for u in units if os.path.isdir(u)]
-        message = {"files": files, "dirs": dirs}
+        message: dict[str, Any] = {"files": files, "dirs": dirs}
+        if share is not None:
+            message["claims"] = share
         self.dispatcher.send(node.handle, wire.COLLECT, json.dumps(message).encode())
         return node
 
@@ -244,7 +247,8 @@ class Controller:
         """Fork the planned workers; each starts collecting its share."""
         self.session = session
         for worker in range(self.plan.workers):
-            self._spawn(self.plan.files_of(worker))
+            share = claims.layout(self.config, self.plan.units, worker)
+            self._spawn(self.plan.files_of(worker), share)
         self._retire_zygote()
         self.dispatcher.start()
 
@@ -260,18 +264,24 @@ class Controller:
         total_items = 0
         deselected: list[str] = []
         collect_reports: list[Any] = []
+        reported: set[str | None] = set()
         planned = {unit.path for unit in self.plan.units}
         for handle, message in collected:
             self.file_groups.update(message.get("groups", {}))
             self.collect_seconds.update(message.get("collect_seconds", {}))
             for path, nodeids in message["files"].items():
                 self.file_nodeids[path] = nodeids
+                self.collected_by[path] = handle
                 total_items += len(nodeids)
                 if path not in planned:
                     # Collected by a plugin outside the plan: run it where it was found.
                     self.extra_units.append((handle, path))
             deselected.extend(message.get("deselected_ids", []))
-            collect_reports.extend(message["reports"])
+            for data in message["reports"]:
+                # A directory's error reaches every worker with files below it: once, as serially.
+                if data.get("nodeid") not in reported:
+                    reported.add(data.get("nodeid"))
+                    collect_reports.append(data)
         numcollected = sum(message["collected"] for _, message in collected)
         # In pytest's collection order, as a serial run reports them.
         order = {unit.relpath: unit.order for unit in self.plan.units}
@@ -373,19 +383,25 @@ class Controller:
             self._drain()
             return True
         handles = {node.id: node.handle for node in self.nodes.values()}
+
+        def home(unit: planning.Unit) -> int:
+            """The worker that collected the unit's file (its plan's, or a
+            peer that took it: see claims.py)."""
+            return self.collected_by.get(unit.path, handles[f"gw{unit.worker}"])
+
         members = ordering.xdist_groups(self.file_groups, self.plan.units)
         for unit in self.plan.units:
             together = members.get(unit.path)
             if together is None:
                 state = UnitState(unit.path, unit.relpath, self.file_nodeids.get(unit.path, []))
-                self._add_unit(handles[f"gw{unit.worker}"], unit.cost, state, None, unit.measured)
+                self._add_unit(home(unit), unit.cost, state, None, unit.measured)
             elif together[0] is unit:
                 nodeids = [n for member in together for n in self.file_nodeids.get(member.path, [])]
                 also = [member.path for member in together[1:]]
                 state = UnitState(unit.path, unit.relpath, nodeids, also)
                 cost = sum(member.cost for member in together)
                 measured = all(member.measured for member in together)
-                self._add_unit(handles[f"gw{unit.worker}"], cost, state, None, measured)
+                self._add_unit(home(unit), cost, state, None, measured)
         for handle, path in self.extra_units:
             relpath = (
                 self.file_nodeids[path][0].split("::", 1)[0] if self.file_nodeids[path] else path
@@ -655,8 +671,10 @@ class Controller:
         for node in self.nodes.values():
             t = node.timing
             if t:
+                taken = t.get("taken", 0)
+                extra = f" (with {taken} files taken from a slower worker)" if taken else ""
                 terminalreporter.write_line(
-                    f"fastest: {node.id}: collected in {t['collect']:.2f}s, then ran "
+                    f"fastest: {node.id}: collected in {t['collect']:.2f}s{extra}, then ran "
                     f"{t['run']:.2f}s (of which {t['waited']:.2f}s waiting for work)"
                 )
 

@@ -151,8 +151,10 @@ def pytest_cmdline_main(config: pytest.Config) -> None:
         params = config.invocation_params
         config.stash[ZYGOTE_KEY] = Spawner(list(params.args), str(params.dir))
         return None
+    from . import claims
     from .zygote import WorkerStart, Zygote
 
+    claims.make_table(config, the_plan.units)  # before the fork: the workers share it
     covmode.pause(config)  # no tracer may run in a forked process
     started = Zygote.fork()
     if isinstance(started, WorkerStart):

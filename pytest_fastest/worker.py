@@ -32,7 +32,7 @@ from typing import Any
 
 import pytest
 
-from . import heap, report, wire
+from . import claims, heap, report, wire
 from .activation import ModuleTimer
 from .report import lean_keywords
 
@@ -77,6 +77,7 @@ class WorkerSession:
         self._collecting_initial = False
         self._scope: set[str] | None = None
         self._scope_dirs: tuple[str, ...] = ()
+        self.share: claims.Share | None = None  # the first collection's claims
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_sessionstart(self, session: pytest.Session) -> None:
@@ -85,13 +86,29 @@ class WorkerSession:
 
     # -- collection ---------------------------------------------------------
 
-    def _collect(self, session: pytest.Session, args: list[str]) -> None:
-        """Collect files and directories given explicitly (a stolen unit)."""
-        for arg in args:
-            self.items_by_file.setdefault(arg, [])
-        if args:
-            session.perform_collect(args)
-            self._group(session.items, set(args))
+    def _collect(self, session: pytest.Session, units: list[str], initial: bool = False) -> None:
+        """Collect these units (files, or directories collected whole) in one
+        pass of pytest's own collection of the user's arguments, pruned to
+        them by pytest_ignore_collect. That keeps pytest's collection exactly
+        as it is (initial paths, conftests, node ids), and costs less than
+        naming the files as arguments: pytest lists a file argument's whole
+        directory again for each one (100 files x 100 arguments).
+        `initial`: the first collection, whose reports the controller gets."""
+        for unit in units:
+            self.items_by_file.setdefault(unit, [])
+        if not units:
+            return
+        dirs = [unit for unit in units if os.path.isdir(unit)]
+        # Every unit and the directories above them; below a directory unit, everything.
+        self._scope = _with_parents(set(units))
+        self._scope_dirs = tuple(d.rstrip(os.sep) + os.sep for d in dirs)
+        self._collecting_initial = initial
+        try:
+            session.perform_collect()
+        finally:
+            self._collecting_initial = False
+            self._scope = None
+        self._group(session.items, set(units))
 
     def _group(self, items: list[pytest.Item], units: set[str]) -> None:
         """Give each item to the unit (file or directory) that holds it. An
@@ -103,14 +120,7 @@ class WorkerSession:
             self.items_by_file.setdefault(owner or path, []).append(item)
 
     def pytest_ignore_collect(self, collection_path: Any) -> bool | None:
-        """During the first collection, skip what other workers collect.
-
-        The worker collects the user's own arguments, as a serial run does,
-        and this hook prunes files and directories that hold none of its
-        units: that keeps pytest's collection exactly as it is (initial
-        paths, conftests, node ids) and costs less than naming hundreds of
-        files as arguments.
-        """
+        """While collecting (see _collect), skip what holds none of the units."""
         if self._scope is None:
             return None
         path = str(collection_path)
@@ -119,27 +129,33 @@ class WorkerSession:
         return True
 
     @pytest.hookimpl(tryfirst=True)
+    def pytest_make_collect_report(self, collector: pytest.Collector) -> Any:
+        """In the first pass, a file a peer claimed first is not collected
+        here (see claims.py): it reports no items."""
+        share = self.share
+        if (
+            share is not None
+            and not share.closed
+            and isinstance(collector, pytest.File)
+            and not isinstance(collector, pytest.Package)
+            and not share.claim_own(str(collector.path))
+        ):
+            return pytest.CollectReport(collector.nodeid, "passed", None, [])
+        return None
+
+    @pytest.hookimpl(tryfirst=True)
     def pytest_collection(self, session: pytest.Session) -> bool:
         kind, payload = self.channel.receive()
         if kind != wire.COLLECT:
             self._handle(kind, payload, session)
             return True
         message = json.loads(payload)
-        files, dirs = message["files"], message.get("dirs", [])
-        units = set(files) | set(dirs)
-        for unit in (*files, *dirs):
-            self.items_by_file.setdefault(unit, [])
-        if units:
-            # Every unit and the directories above them; below a directory unit, everything.
-            self._scope = _with_parents(units)
-            self._scope_dirs = tuple(d.rstrip(os.sep) + os.sep for d in dirs)
-            self._collecting_initial = True
-            try:
-                session.perform_collect()
-            finally:
-                self._collecting_initial = False
-                self._scope = None
-            self._group(session.items, units)
+        table = self.config.stash.get(claims.CLAIMS_KEY, None)
+        if message.get("claims") and table is not None:
+            self.share = claims.Share(table, message["claims"], os.path.isdir)
+        self._collect(session, [*message["files"], *message.get("dirs", [])], initial=True)
+        if self.share is not None:
+            self._take_peers_files(session, self.share)
         message = {
             "files": {
                 path: [item.nodeid for item in items] for path, items in self.items_by_file.items()
@@ -156,6 +172,15 @@ class WorkerSession:
         self.collected_at = time.perf_counter()
         self.channel.send_json(wire.COLLECTED, message)
         return True
+
+    def _take_peers_files(self, session: pytest.Session, share: claims.Share) -> None:
+        """With its own share collected, collect files a slower peer has not
+        reached, batch by batch, until none is left to take."""
+        share.close()
+        for path in share.lost:
+            self.items_by_file.pop(path, None)
+        while batch := share.take_batch():
+            self._collect(session, batch, initial=True)
 
     def pytest_collectstart(self, collector: pytest.Collector) -> None:
         self.module_timer.start(collector)
@@ -319,6 +344,7 @@ class WorkerSession:
             "collect": self.collected_at - self.started,
             "run": now - self.collected_at,
             "waited": self.waited,
+            "taken": self.share.taken if self.share is not None else 0,
         }
         try:
             self.channel.send_json(

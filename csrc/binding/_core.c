@@ -58,13 +58,15 @@ static PyMethodDef fst_binding_methods[] = {
 static int fst_binding_exec(PyObject *module) {
   if (PyModule_AddIntConstant(module, "MIN_ABI", (long)fst_grammar_min_abi()) < 0) return -1;
   if (PyModule_AddIntConstant(module, "MAX_ABI", (long)fst_grammar_max_abi()) < 0) return -1;
-  return fst_binding_add_dispatcher_type(module, fst_binding_state(module));
+  if (fst_binding_add_dispatcher_type(module, fst_binding_state(module)) < 0) return -1;
+  return fst_binding_add_claims_type(module, fst_binding_state(module));
 }
 
 static int fst_binding_traverse(PyObject *module, visitproc visit, void *arg) {
   fst_module_state *state = fst_binding_state(module);
   Py_VISIT(state->grammar_capsule);
   Py_VISIT(state->dispatcher_type);
+  Py_VISIT(state->claims_type);
   return 0;
 }
 
@@ -72,6 +74,7 @@ static int fst_binding_clear(PyObject *module) {
   fst_module_state *state = fst_binding_state(module);
   Py_CLEAR(state->grammar_capsule);
   Py_CLEAR(state->dispatcher_type);
+  Py_CLEAR(state->claims_type);
   state->language = NULL;
   return 0;
 }

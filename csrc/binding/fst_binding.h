@@ -1,8 +1,8 @@
 /*
  * fst_binding.h - shared declarations of the binding's files.
  *
- * _core.c owns the module (state, init); discover.c and dispatcher.c each
- * add one feature.  Only csrc/binding/ includes Python.h.
+ * _core.c owns the module (state, init); discover.c, dispatcher.c and
+ * claims.c each add one feature.  Only csrc/binding/ includes Python.h.
  */
 #ifndef FST_BINDING_H
 #define FST_BINDING_H
@@ -16,6 +16,7 @@ typedef struct {
   const TSLanguage *language;
   PyObject *grammar_capsule; /* strong reference, NULL until set_grammar() */
   PyTypeObject *dispatcher_type;
+  PyTypeObject *claims_type;
 } fst_module_state;
 
 fst_module_state *fst_binding_state(PyObject *module);
@@ -29,6 +30,9 @@ PyObject *fst_binding_discover(PyObject *module, PyObject *const *args, Py_ssize
 
 /* dispatcher.c: creates the Dispatcher type and adds it to the module. */
 int fst_binding_add_dispatcher_type(PyObject *module, fst_module_state *state);
+
+/* claims.c: creates the Claims type and adds it to the module. */
+int fst_binding_add_claims_type(PyObject *module, fst_module_state *state);
 
 /* A NULL-terminated array of UTF-8 copies of the str items of a list or
  * tuple (fst_alloc'ed; free with fst_binding_free_strings).  NULL with an
