@@ -66,7 +66,9 @@ typedef struct {
 /* A forked child claims every slot in turn (from the front or the back)
  * and writes how many it got to `fd`. */
 static void claim_all_in_child(fst_claims *claims, uint32_t who, int backwards, int fd) {
-  claimed_count count = {who, 0};
+  claimed_count count;
+  memset(&count, 0, sizeof count); /* padding included: it goes through write() */
+  count.who = who;
   size_t n = fst_claims_count(claims);
   for (size_t i = 0; i < n; i++) {
     size_t slot = backwards ? n - 1 - i : i;
@@ -83,6 +85,7 @@ static void take_should_give_each_slot_to_one_of_two_racing_processes(void) {
   int fds[2];
   FST_CHECK_INT(pipe(fds), 0);
   pid_t children[2];
+  fflush(stdout); /* a child must not print the parent's buffered lines again */
   for (int child = 0; child < 2; child++) {
     children[child] = fork();
     if (children[child] == 0) claim_all_in_child(claims, (uint32_t)child + 1, child, fds[1]);
