@@ -16,6 +16,10 @@ rotated order, and so on, so machine noise hits every mode alike. Modes:
                  no discovery cache, as a CI job that does not keep .pytest_cache
   baseline       pytest -p fastest from another install (--baseline DIR): an
                  earlier version, timed in the same rounds as this one
+  halves         two plain pytest processes at once, each on its own copy of the
+                 suite with every other test file: a perfect split with nothing
+                 to coordinate, what two cores of this machine give when nothing
+                 is shared (generated suites only)
   collect        pytest --collect-only  (on a separate copy of the suite)
   discover-cold  python -m pytest_fastest discover, its cache removed first
   discover-warm  python -m pytest_fastest discover, cache left from earlier runs
@@ -44,6 +48,7 @@ import json
 import os
 import platform
 import re
+import shlex
 import shutil
 import signal
 import statistics
@@ -164,6 +169,7 @@ class Suite:
     env: dict[str, str] = field(default_factory=dict)
     test_dirs: list[Path] = field(default_factory=list)  # where --fresh-bytecode clears caches
     cache_dir: Path | None = None  # pytest's cache dir of run_dir (fastest-first removes it)
+    halves: list[Path] = field(default_factory=list)  # two half copies (mode halves)
 
 
 @dataclass
@@ -217,6 +223,20 @@ sys.meta_path[:] = [_Hide(f) if hasattr(f, "find_spec") else f for f in sys.meta
     return site
 
 
+def _halve(suite_dir: Path, halves: list[Path]) -> None:
+    """Two copies of a generated suite, each keeping every other test file
+    (in sorted order) and every conftest and ini file."""
+    tests = sorted(p.relative_to(suite_dir) for p in suite_dir.rglob("test_*.py"))
+    for index, half in enumerate(halves):
+        shutil.rmtree(half, ignore_errors=True)
+        shutil.copytree(
+            suite_dir, half, ignore=shutil.ignore_patterns(".pytest_cache", "__pycache__")
+        )
+        for number, rel in enumerate(tests):
+            if number % 2 != index:
+                (half / rel).unlink()
+
+
 def prepare(name: str, out: Path) -> Suite | str:
     """Generate (or locate) suite `name`; return it, or why it cannot run."""
     base = out / name
@@ -225,13 +245,16 @@ def prepare(name: str, out: Path) -> Suite | str:
         gen_suite.generate(name, base)
         gen_suite.generate(name, out / f"{name}.collect")
         collect = out / f"{name}.collect"
+        halves = [out / f"{name}.half-a", out / f"{name}.half-b"]
+        _halve(base, halves)
         return Suite(
             name,
             base,
             collect,
             startup,
-            test_dirs=[base, collect],
+            test_dirs=[base, collect, *halves],
             cache_dir=base / ".pytest_cache",
+            halves=halves,
         )
     if name in REAL:
         spec = importlib.util.find_spec("networkx")
@@ -269,6 +292,15 @@ def mode_command(
         return suite.run_dir, [*pytest, "-n", xdist_n, *suite.args]
     if mode in FASTEST_MODES:
         return suite.run_dir, [*pytest, "-p", "fastest", *suite.args]
+    if mode == "halves":
+        # One shell starts both and exits with the worse exit code.
+        first, second = (shlex.quote(str(half)) for half in suite.halves)
+        half = shlex.join([*pytest, *suite.args])
+        script = (
+            f"(cd {second} && exec {half}) & other=$!; cd {first} && {half}; mine=$?; "
+            "wait $other; theirs=$?; exit $((mine > theirs ? mine : theirs))"
+        )
+        return suite.halves[0], ["sh", "-c", script]
     if mode == "collect":
         return suite.collect_dir, [*pytest, "--collect-only", *suite.args]
     if mode == "collect-fastest":
@@ -424,7 +456,7 @@ def summarize(runs: list[Run], cores: int) -> dict[str, dict[str, float]]:
         }
     plain = med.get("plain", {}).get("wall_s")
     if plain:
-        for mode in ("xdist", *FASTEST_MODES):
+        for mode in ("xdist", *FASTEST_MODES, "halves"):
             if mode in med:
                 med[mode]["vs_plain"] = plain / med[mode]["wall_s"]
         if "startup" in med:
@@ -548,7 +580,32 @@ def print_tables(results: dict[str, dict[str, dict[str, float]]], xdist_label: s
                     _fmt(base["wall_s"] / fast["wall_s"] if fast else None, ".2f", "x"),
                 ]
             )
-    for table in (rows, crows, brows):
+    hrows = [
+        [
+            "suite",
+            "plain",
+            "halves (2 x plain at once)",
+            "halves vs plain",
+            "fastest",
+            "fastest vs plain",
+            "fastest vs halves",
+        ]
+    ]
+    for name, med in results.items():
+        halves, fast = med.get("halves", {}), med.get("fastest", {})
+        if halves:
+            hrows.append(
+                [
+                    name,
+                    _fmt(med.get("plain", {}).get("wall_s"), ".2f", "s"),
+                    _fmt(halves.get("wall_s"), ".2f", "s"),
+                    _fmt(halves.get("vs_plain"), ".2f", "x"),
+                    _fmt(fast.get("wall_s"), ".2f", "s"),
+                    _fmt(fast.get("vs_plain"), ".2f", "x"),
+                    _fmt(halves["wall_s"] / fast["wall_s"] if fast else None, ".2f", "x"),
+                ]
+            )
+    for table in (rows, crows, brows, hrows):
         if len(table) == 1:
             continue
         widths = [max(len(row[i]) for row in table) for i in range(len(table[0]))]
@@ -728,6 +785,8 @@ def main(argv: list[str] | None = None) -> int:
             if {"collect", "collect-fastest"} & set(modes):
                 # The collect modes run on their own copy: its bytecode too.
                 run_once(suite, "collect", -1 - i, args)
+            if "halves" in modes and suite.halves:
+                run_once(suite, "halves", -1 - i, args)
 
     runs: list[Run] = []
     peaks: dict[tuple[str, str], float] = {}  # from the --memory-round
@@ -736,7 +795,7 @@ def main(argv: list[str] | None = None) -> int:
         for suite in suites:
             order = modes[rnd % len(modes) :] + modes[: rnd % len(modes)]
             for mode in order:
-                if (suite.name, mode) in failed_modes:
+                if (suite.name, mode) in failed_modes or (mode == "halves" and not suite.halves):
                     continue
                 r = run_once(suite, mode, rnd, args)
                 print(
@@ -755,6 +814,8 @@ def main(argv: list[str] | None = None) -> int:
         for suite in suites:
             for mode in modes:
                 if (suite.name, mode) in failed_modes or mode.startswith("discover"):
+                    continue
+                if mode == "halves" and not suite.halves:
                     continue
                 r = run_once(suite, mode, args.rounds, args, sample=True)
                 print(f"  memory {suite.name:>16} {mode:<14} {r.peak_pss_mb:6.0f} MB", flush=True)
