@@ -673,9 +673,11 @@ class Controller:
             if t:
                 taken = t.get("taken", 0)
                 extra = f" (with {taken} files taken from a slower worker)" if taken else ""
+                late = t.get("collected_late", 0)
+                again = f"; {late} files of other workers' queues collected here" if late else ""
                 terminalreporter.write_line(
                     f"fastest: {node.id}: collected in {t['collect']:.2f}s{extra}, then ran "
-                    f"{t['run']:.2f}s (of which {t['waited']:.2f}s waiting for work)"
+                    f"{t['run']:.2f}s (of which {t['waited']:.2f}s waiting for work{again})"
                 )
 
     def _await_exits(self) -> None:

@@ -117,7 +117,7 @@ def add_options(parser: pytest.Parser) -> None:
         action="store_true",
         default=False,
         help="print the plan and why: workers or in-process (and the reason), "
-        "units and their estimated costs",
+        "units and their estimated costs; after the run, where each worker's time went",
     )
     group.addoption(
         "--fastest-durations",

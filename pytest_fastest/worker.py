@@ -63,6 +63,7 @@ class WorkerSession:
         self.started = time.perf_counter()
         self.collected_at = self.started
         self.waited = 0.0
+        self.collected_late = 0  # files collected when their unit arrived (taken from a peer)
         self.module_timer = ModuleTimer()
         self.pending: list[Any] = []
         # The keywords of this test's last lean report (sent once per test).
@@ -207,6 +208,7 @@ class WorkerSession:
             missing = [path for path in paths if path not in self.items_by_file]
             if missing:
                 self._collect(session, missing)
+                self.collected_late += len(missing)
             items = [item for path in paths for item in self.items_by_file[path]]
             only = data.get("only")
             if only is not None:
@@ -345,6 +347,7 @@ class WorkerSession:
             "run": now - self.collected_at,
             "waited": self.waited,
             "taken": self.share.taken if self.share is not None else 0,
+            "collected_late": self.collected_late,
         }
         try:
             self.channel.send_json(

@@ -202,3 +202,25 @@ class TestSharedCollection:
         plain, fast = run_both(pytester)
         assert_same(plain, fast)
         assert fast.result.ret == pytest.ExitCode.INTERRUPTED
+
+
+SLOW_TESTS_IN_GW1 = """
+import os, time
+
+def test_a():
+    if os.environ.get("PYTEST_XDIST_WORKER") == "gw1":
+        time.sleep(0.1)
+"""
+
+
+def test_explain_counts_the_files_a_worker_collected_when_their_unit_arrived(
+    pytester: pytest.Pytester,
+) -> None:
+    """A worker done early takes units from a busier one's queue and
+    collects their files then; --fastest-explain counts them."""
+    pytester.makepyfile(**{f"test_s{index:02}": SLOW_TESTS_IN_GW1 for index in range(12)})
+    result = pytester.runpytest_subprocess(
+        "-p", "fastest", "--fastest-workers=2", "--fastest-explain"
+    )
+    result.assert_outcomes(passed=12)
+    result.stdout.fnmatch_lines(["*gw0: collected in *other workers' queues collected here*"])
