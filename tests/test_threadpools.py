@@ -38,7 +38,10 @@ def no_thread_variables(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_each_worker_gets_its_share_before_test_modules_import(pytester: pytest.Pytester) -> None:
     share = str(max(1, cpus.usable_cpus() // 2))
     records = run(pytester, "--fastest-workers=2")
-    assert {record["worker"] for record in records} == {"gw0", "gw1"}
+    # Usually both import some; one that starts late may find its files taken
+    # by the other (claims.py): every module was imported in a worker.
+    assert {record["worker"] for record in records} <= {"gw0", "gw1"}
+    assert len(records) == 4
     for record in records:
         assert record["seen"] == dict.fromkeys(threadpools.VARIABLES, share)
 
