@@ -3,8 +3,9 @@ by whichever worker gets to it first.
 
 Each worker collects its planned share of files in one pass, and no test
 runs until every worker's collection is in. Equal shares do not take equal
-time: on a shared 2-core machine one worker collected 20,000 tests' files
-in 2.6 s and the other the same amount in 3.3 s, and the faster one waited.
+time: on a shared 2-core machine one worker collected its 500 files of
+identical tests in 2.6 s and the other its 500 in 3.3 s, and the faster
+one waited.
 So a worker that is done takes files its peer has not started, and
 collects them itself.
 

@@ -6,8 +6,10 @@ worker semantics they already know. It speaks the frame protocol of
 :mod:`.wire` with the controller:
 
 1. ``L`` (collect): collect the listed files in one pass of pytest's own
-   collection; answer ``C`` with the items per file, the number deselected
-   and every failed or skipped collect report.
+   collection, skipping a file another worker claimed first, then collect
+   files a slower worker has not reached (claims.py); answer ``C`` with the
+   items per file, the number deselected and every failed or skipped
+   collect report.
 2. ``U`` (unit): run the items of one file. Units arrive ahead of time, so
    the last item of a unit runs with the first item of the next one as
    ``nextitem`` and module/class fixtures tear down where they would in a
