@@ -13,13 +13,13 @@
 FST_TEST_DEFINE_GLOBALS;
 
 typedef struct {
-  atomic_int *runs; /* per task: how many times it ran */
+  atomic_int *runs;        /* per task: how many times it ran */
   atomic_int states_alive;
   atomic_int states_made;
-  int fail_task;        /* task index that fails, or -1 */
-  int fail_state_after; /* state_new fails after this many successes, or -1 */
+  int fail_task;           /* task index that fails, or -1 */
+  int fail_state_after;    /* state_new fails after this many successes, or -1 */
   pthread_t caller;
-  atomic_int on_caller; /* tasks that ran on the calling thread */
+  atomic_int on_caller;    /* tasks that ran on the calling thread */
 } counting_ctx;
 
 typedef struct {
