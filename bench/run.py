@@ -490,6 +490,32 @@ def _fmt(value: float | None, spec: str, unit: str = "") -> str:
     return "-" if value is None else format(value, spec) + unit
 
 
+def _against_fastest(
+    results: dict[str, dict[str, dict[str, float]]], mode: str, label: str, plain_column: bool
+) -> list[list[str]]:
+    """A table of `mode` beside fastest, for the suites that timed `mode`:
+    both times, both ratios to plain, and fastest's speed-up over `mode`."""
+    header = ["suite", *(["plain"] if plain_column else []), label, f"{mode} vs plain"]
+    table = [[*header, "fastest", "fastest vs plain", f"fastest vs {mode}"]]
+    for name, med in results.items():
+        other, fast = med.get(mode, {}), med.get("fastest", {})
+        if not other:
+            continue
+        plain = [_fmt(med.get("plain", {}).get("wall_s"), ".2f", "s")] if plain_column else []
+        table.append(
+            [
+                name,
+                *plain,
+                _fmt(other.get("wall_s"), ".2f", "s"),
+                _fmt(other.get("vs_plain"), ".2f", "x"),
+                _fmt(fast.get("wall_s"), ".2f", "s"),
+                _fmt(fast.get("vs_plain"), ".2f", "x"),
+                _fmt(other["wall_s"] / fast["wall_s"] if fast else None, ".2f", "x"),
+            ]
+        )
+    return table
+
+
 def print_tables(results: dict[str, dict[str, dict[str, float]]], xdist_label: str) -> None:
     rows = [
         [
@@ -557,54 +583,8 @@ def print_tables(results: dict[str, dict[str, dict[str, float]]], xdist_label: s
                 _fmt(g("startup"), ".2f", "s"),
             ]
         )
-    brows = [
-        [
-            "suite",
-            "baseline",
-            "baseline vs plain",
-            "fastest",
-            "fastest vs plain",
-            "fastest vs baseline",
-        ]
-    ]
-    for name, med in results.items():
-        base, fast = med.get("baseline", {}), med.get("fastest", {})
-        if base:
-            brows.append(
-                [
-                    name,
-                    _fmt(base.get("wall_s"), ".2f", "s"),
-                    _fmt(base.get("vs_plain"), ".2f", "x"),
-                    _fmt(fast.get("wall_s"), ".2f", "s"),
-                    _fmt(fast.get("vs_plain"), ".2f", "x"),
-                    _fmt(base["wall_s"] / fast["wall_s"] if fast else None, ".2f", "x"),
-                ]
-            )
-    hrows = [
-        [
-            "suite",
-            "plain",
-            "halves (2 x plain at once)",
-            "halves vs plain",
-            "fastest",
-            "fastest vs plain",
-            "fastest vs halves",
-        ]
-    ]
-    for name, med in results.items():
-        halves, fast = med.get("halves", {}), med.get("fastest", {})
-        if halves:
-            hrows.append(
-                [
-                    name,
-                    _fmt(med.get("plain", {}).get("wall_s"), ".2f", "s"),
-                    _fmt(halves.get("wall_s"), ".2f", "s"),
-                    _fmt(halves.get("vs_plain"), ".2f", "x"),
-                    _fmt(fast.get("wall_s"), ".2f", "s"),
-                    _fmt(fast.get("vs_plain"), ".2f", "x"),
-                    _fmt(halves["wall_s"] / fast["wall_s"] if fast else None, ".2f", "x"),
-                ]
-            )
+    brows = _against_fastest(results, "baseline", "baseline", plain_column=False)
+    hrows = _against_fastest(results, "halves", "halves (2 x plain at once)", plain_column=True)
     for table in (rows, crows, brows, hrows):
         if len(table) == 1:
             continue
