@@ -89,10 +89,13 @@ class WorkerSession:
 
     # -- collection ---------------------------------------------------------
 
-    def _collect(self, session: pytest.Session, units: list[str], initial: bool = False) -> None:
-        """Collect these units (files, or directories collected whole) in one
-        pass of pytest's own collection of the user's arguments, pruned to
-        them by pytest_ignore_collect. That keeps pytest's collection exactly
+    def _collect(
+        self, session: pytest.Session, units: list[str], dirs: list[str], initial: bool = False
+    ) -> None:
+        """Collect these units (files, and the directories in `dirs`, collected
+        whole) in one pass of pytest's own collection of the user's
+        arguments, pruned to them by pytest_ignore_collect. That keeps
+        pytest's collection exactly
         as it is (initial paths, conftests, node ids), and costs less than
         naming the files as arguments: pytest lists a file argument's whole
         directory again for each one (100 files x 100 arguments).
@@ -101,7 +104,6 @@ class WorkerSession:
             self.items_by_file.setdefault(unit, [])
         if not units:
             return
-        dirs = [unit for unit in units if os.path.isdir(unit)]
         # Every unit and the directories above them; below a directory unit, everything.
         self._scope = _with_parents(set(units))
         self._scope_dirs = tuple(d.rstrip(os.sep) + os.sep for d in dirs)
@@ -156,7 +158,8 @@ class WorkerSession:
         table = self.config.stash.get(claims.CLAIMS_KEY, None)
         if message.get("claims") and table is not None:
             self.share = claims.Share(table, message["claims"], os.path.isdir)
-        self._collect(session, [*message["files"], *message.get("dirs", [])], initial=True)
+        dirs = message.get("dirs", [])  # the controller told the directory units apart
+        self._collect(session, [*message["files"], *dirs], dirs, initial=True)
         if self.share is not None:
             self._take_peers_files(session, self.share)
         message = {
@@ -183,7 +186,7 @@ class WorkerSession:
         for path in share.lost:
             self.items_by_file.pop(path, None)
         while batch := share.take_batch():
-            self._collect(session, batch, initial=True)
+            self._collect(session, batch, [], initial=True)  # never directories
 
     def pytest_collectstart(self, collector: pytest.Collector) -> None:
         self.module_timer.start(collector)
@@ -209,7 +212,7 @@ class WorkerSession:
             paths = [data["file"], *data.get("also", [])]
             missing = [path for path in paths if path not in self.items_by_file]
             if missing:
-                self._collect(session, missing)
+                self._collect(session, missing, [p for p in missing if os.path.isdir(p)])
                 self.collected_late += len(missing)
             items = [item for path in paths for item in self.items_by_file[path]]
             only = data.get("only")
