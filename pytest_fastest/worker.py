@@ -95,10 +95,10 @@ class WorkerSession:
         """Collect these units (files, and the directories in `dirs`, collected
         whole) in one pass of pytest's own collection of the user's
         arguments, pruned to them by pytest_ignore_collect. That keeps
-        pytest's collection exactly
-        as it is (initial paths, conftests, node ids), and costs less than
-        naming the files as arguments: pytest lists a file argument's whole
-        directory again for each one (100 files x 100 arguments).
+        pytest's collection exactly as it is (initial paths, conftests, node
+        ids), and costs less than naming the files as arguments: pytest lists
+        a file argument's whole directory again for each one (100 files x 100
+        arguments).
         `initial`: the first collection, whose reports the controller gets."""
         for unit in units:
             self.items_by_file.setdefault(unit, [])
