@@ -55,11 +55,21 @@ static PyMethodDef fst_binding_methods[] = {
     {NULL, NULL, 0, NULL},
 };
 
+/* Make a heap type of this module from `spec`, keep it in *type (module
+ * state, strong reference) and add it to the module. 0 or -1. */
+static int fst_binding_add_type(PyObject *module, PyType_Spec *spec, PyTypeObject **type) {
+  *type = (PyTypeObject *)PyType_FromModuleAndSpec(module, spec, NULL);
+  if (!*type) return -1;
+  return PyModule_AddType(module, *type);
+}
+
 static int fst_binding_exec(PyObject *module) {
   if (PyModule_AddIntConstant(module, "MIN_ABI", (long)fst_grammar_min_abi()) < 0) return -1;
   if (PyModule_AddIntConstant(module, "MAX_ABI", (long)fst_grammar_max_abi()) < 0) return -1;
-  if (fst_binding_add_dispatcher_type(module, fst_binding_state(module)) < 0) return -1;
-  return fst_binding_add_claims_type(module, fst_binding_state(module));
+  fst_module_state *state = fst_binding_state(module);
+  if (fst_binding_add_type(module, &fst_binding_dispatcher_spec, &state->dispatcher_type) < 0)
+    return -1;
+  return fst_binding_add_type(module, &fst_binding_claims_spec, &state->claims_type);
 }
 
 static int fst_binding_traverse(PyObject *module, visitproc visit, void *arg) {

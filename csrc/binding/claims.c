@@ -104,16 +104,9 @@ static PyType_Slot fst_claims_object_slots[] = {
     {0, NULL},
 };
 
-static PyType_Spec fst_claims_object_spec = {
+PyType_Spec fst_binding_claims_spec = {
     .name = "pytest_fastest._core.Claims",
     .basicsize = sizeof(fst_claims_object),
     .flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_IMMUTABLETYPE,
     .slots = fst_claims_object_slots,
 };
-
-int fst_binding_add_claims_type(PyObject *module, fst_module_state *state) {
-  state->claims_type =
-      (PyTypeObject *)PyType_FromModuleAndSpec(module, &fst_claims_object_spec, NULL);
-  if (!state->claims_type) return -1;
-  return PyModule_AddType(module, state->claims_type);
-}

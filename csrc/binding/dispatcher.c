@@ -293,16 +293,9 @@ static PyType_Slot fst_dispatcher_slots[] = {
     {0, NULL},
 };
 
-static PyType_Spec fst_dispatcher_spec = {
+PyType_Spec fst_binding_dispatcher_spec = {
     .name = "pytest_fastest._core.Dispatcher",
     .basicsize = sizeof(fst_dispatcher_object),
     .flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_IMMUTABLETYPE,
     .slots = fst_dispatcher_slots,
 };
-
-int fst_binding_add_dispatcher_type(PyObject *module, fst_module_state *state) {
-  state->dispatcher_type =
-      (PyTypeObject *)PyType_FromModuleAndSpec(module, &fst_dispatcher_spec, NULL);
-  if (!state->dispatcher_type) return -1;
-  return PyModule_AddType(module, state->dispatcher_type);
-}

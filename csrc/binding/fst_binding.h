@@ -28,11 +28,10 @@ int fst_binding_as_int(PyObject *value);
 extern const char fst_binding_discover_doc[];
 PyObject *fst_binding_discover(PyObject *module, PyObject *const *args, Py_ssize_t nargs);
 
-/* dispatcher.c: creates the Dispatcher type and adds it to the module. */
-int fst_binding_add_dispatcher_type(PyObject *module, fst_module_state *state);
-
-/* claims.c: creates the Claims type and adds it to the module. */
-int fst_binding_add_claims_type(PyObject *module, fst_module_state *state);
+/* The module's types, each defined in its own file (dispatcher.c,
+ * claims.c); _core.c makes them heap types of the module at exec. */
+extern PyType_Spec fst_binding_dispatcher_spec;
+extern PyType_Spec fst_binding_claims_spec;
 
 /* A NULL-terminated array of UTF-8 copies of the str items of a list or
  * tuple (fst_alloc'ed; free with fst_binding_free_strings).  NULL with an
