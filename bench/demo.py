@@ -11,8 +11,9 @@ run once with plain pytest and twice with pytest -p fastest, with the same
 flags: the first run has no recorded test durations (as a CI job that does
 not keep .pytest_cache) and plans from what static discovery counts; the
 second plans with the durations the first recorded (each suite gets its own
-new cache dir). Prints the times, the speed-ups, and whether the exit codes
-and outcome counts are identical. For figures worth quoting, use
+new cache dir). Prints the times, the speed-ups, and whether every node id
+has the same outcome in all three runs, with the same exit code and summary
+counts (bench/outcomes.py's comparison). For figures worth quoting, use
 bench/run.py (several interleaved rounds, memory, xdist, ceilings).
 """
 
@@ -24,12 +25,12 @@ import os
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import gen_suite  # noqa: E402
-from run import COMMON_FLAGS, outcomes_of  # noqa: E402
+from outcomes import Outcomes, differences, record, recorder_copy  # noqa: E402
+from run import COMMON_FLAGS, clean_env  # noqa: E402
 
 # A part of networkx's tests that runs in well under a minute on 2 cores
 # without numpy/scipy and exercises many small modules.
@@ -57,37 +58,35 @@ def _package_args(modules: list[str]) -> list[str]:
     return ["-c", "pytest.ini", "--rootdir", site, *paths]
 
 
-def timed(cmd: list[str], cwd: Path) -> tuple[float, int, dict[str, int]]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_")}
-    # The untimed collection writes the bytecode caches both runs then use
-    # (as bench/run.py by default), whatever the calling environment says.
-    env.pop("PYTHONDONTWRITEBYTECODE", None)
-    start = time.perf_counter()
-    proc = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True)
-    wall = time.perf_counter() - start
-    return wall, proc.returncode, outcomes_of(proc.stdout)
-
-
-def compare(label: str, cwd: Path, args: list[str]) -> bool:
+def compare(label: str, cwd: Path, args: list[str], recorder: Path) -> bool:
     # A new cache dir: the first fastest run finds no durations recorded by
     # an earlier demo (networkx's rootdir is site-packages, shared by all).
     cache = cwd / ".demo-cache"
     pytest = [sys.executable, "-m", "pytest", *COMMON_FLAGS, "-o", f"cache_dir={cache}"]
-    subprocess.run([*pytest, "--collect-only", *args], cwd=cwd, capture_output=True)
-    plain = timed([*pytest, *args], cwd)
-    first = timed([*pytest, "-p", "fastest", *args], cwd)
-    second = timed([*pytest, "-p", "fastest", *args], cwd)
-    same = plain[1:] == first[1:] == second[1:]
-    counts = ", ".join(f"{n} {k}" for k, n in plain[2].items()) or f"exit code {plain[1]}"
+    subprocess.run(
+        [*pytest, "--collect-only", *args], cwd=cwd, env=clean_env(), capture_output=True
+    )
+    plain = record([*pytest, *args], cwd, recorder)
+    first = record([*pytest, "-p", "fastest", *args], cwd, recorder)
+    second = record([*pytest, "-p", "fastest", *args], cwd, recorder)
+    diffs: list[tuple[str, list[str]]] = [
+        (name, differences(plain, run)) for name, run in (("1st", first), ("2nd", second))
+    ]
+    same = not any(found for _, found in diffs)
+    counts = ", ".join(f"{n} {k}" for k, n in plain.counts.items()) or f"exit {plain.exit_code}"
     print(
-        f"{label:<26} {plain[0]:7.2f}s {first[0]:7.2f}s {plain[0] / first[0]:5.2f}x "
-        f"{second[0]:7.2f}s {plain[0] / second[0]:5.2f}x   {'yes' if same else 'NO'}  ({counts})",
+        f"{label:<26} {plain.seconds:7.2f}s {first.seconds:7.2f}s {_x(plain, first)} "
+        f"{second.seconds:7.2f}s {_x(plain, second)}   {'yes' if same else 'NO'}  ({counts})",
         flush=True,
     )
-    if not same:
-        for name, run in (("plain", plain), ("fastest 1", first), ("fastest 2", second)):
-            print(f"    {name:<9}: exit {run[1]} {run[2]}")
+    for name, found in diffs:
+        for line in found:
+            print(f"    fastest {name} run: {line}")
     return same
+
+
+def _x(plain: Outcomes, run: Outcomes) -> str:
+    return f"{plain.seconds / run.seconds:5.2f}x"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -119,9 +118,10 @@ def main(argv: list[str] | None = None) -> int:
     )
     ok = True
     with tempfile.TemporaryDirectory(prefix="fastest-demo-") as tmp:
+        recorder = recorder_copy(Path(tmp))
         medium = Path(tmp) / "medium"
         gen_suite.generate("medium", medium)
-        ok &= compare("medium (2,000 tests)", medium, [])
+        ok &= compare("medium (2,000 tests)", medium, [], recorder)
         if args.no_networkx:
             pass
         elif importlib.util.find_spec("networkx") is None:
@@ -132,7 +132,7 @@ def main(argv: list[str] | None = None) -> int:
             (where / "pytest.ini").write_text("[pytest]\n")
             targets = ["networkx"] if args.full_networkx else NX_SUBSET
             label = "networkx" if args.full_networkx else "networkx (4 packages)"
-            ok &= compare(label, where, _package_args(targets))
+            ok &= compare(label, where, _package_args(targets), recorder)
     print(
         "\nx = plain time / fastest time. The 1st run plans without recorded durations"
         " (a CI job that does not keep .pytest_cache); the 2nd with those the 1st recorded."

@@ -31,6 +31,17 @@ FILE_SET_HOOKS = (
     "pytest_pycollect_makemodule",
     "pytest_collection",
 )
+# Plugins known to implement one of those hooks without adding a file to the
+# collection, each with the options that make it add some (a lint plugin's
+# hook makes an item of every .py file only when its option is on; read from
+# their sources). Hypothesis's plugin, installed wherever hypothesis is, only
+# ignores `.hypothesis` directories: a worker's own collection applies that.
+FILE_SET_HOOKS_INERT_UNLESS: dict[str, tuple[str, ...]] = {
+    "_hypothesis_pytestplugin": (),
+    "pytest_isort": ("isort",),
+    "pytest_pycodestyle": ("pycodestyle",),
+    "pytest_ruff": ("ruff",),
+}
 
 
 def load_core() -> Any:
@@ -82,8 +93,18 @@ def _third_party_reason(config: pytest.Config) -> str | None:
                 continue
             if os.path.basename(plugin_file) == "conftest.py":
                 continue  # conftests are read by static discovery
+            if _inert(config, module):
+                continue
             return f"plugin {impl.plugin_name} implements {hook_name}"
     return None
+
+
+def _inert(config: pytest.Config, module: str) -> bool:
+    """Whether a known plugin's collection hook adds no file in this run."""
+    enabling = FILE_SET_HOOKS_INERT_UNLESS.get(module)
+    if enabling is None:
+        return False
+    return not any(getattr(config.option, name, False) for name in enabling)
 
 
 class ModuleTimer:

@@ -743,9 +743,13 @@ class _ReplayItem(_ReplayNode):
 
 
 class _DeselectedItem:
-    """Stands in for an item deselected in a worker (pytest_deselected)."""
+    """Stands in for an item deselected in a worker (pytest_deselected).
 
-    __slots__ = ("nodeid",)
+    No __slots__: the terminal reporter files these under
+    ``stats["deselected"]``, and plugins walking every list of its stats read
+    each entry's ``__dict__`` (hypothesis does, at the terminal summary), as
+    they can of a serial run's items and reports.
+    """
 
     def __init__(self, nodeid: str) -> None:
         self.nodeid = nodeid

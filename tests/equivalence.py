@@ -13,30 +13,13 @@ import json
 import os
 import re
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-RECORDER = """
-import json, os
-
-_records = []
-
-def pytest_runtest_logreport(report):
-    _records.append([report.nodeid, report.when, report.outcome, hasattr(report, "wasxfail")])
-
-def pytest_collectreport(report):
-    if report.failed or report.skipped:
-        _records.append([report.nodeid, "collect", report.outcome, False])
-
-def pytest_unconfigure(config):
-    if hasattr(config, "workerinput"):
-        return
-    path = os.environ.get("FASTEST_RECORD")
-    if path:
-        with open(path, "w") as f:
-            json.dump(_records, f)
-"""
+# The recording plugin bench/outcomes.py uses on real projects' suites.
+RECORDER = (Path(__file__).resolve().parent.parent / "bench" / "outcome_recorder.py").read_text()
 
 _SUMMARY = re.compile(r"^=+ (.*) in [\d.]+s")
 
@@ -66,7 +49,7 @@ def run(pytester: pytest.Pytester, *args: str, fastest: bool) -> Run:
     old = os.environ.get("FASTEST_RECORD")
     os.environ["FASTEST_RECORD"] = str(record)
     try:
-        result = pytester.runpytest_subprocess(*extra, *args, "-p", "fastest_recorder")
+        result = pytester.runpytest_subprocess(*extra, *args, "-p", "outcome_recorder")
     finally:
         if old is None:
             os.environ.pop("FASTEST_RECORD", None)
@@ -78,7 +61,7 @@ def run(pytester: pytest.Pytester, *args: str, fastest: bool) -> Run:
 
 def run_both(pytester: pytest.Pytester, *args: str, workers: str = "2") -> tuple[Run, Run]:
     """Plain pytest, then pytest -p fastest with `workers` workers."""
-    pytester.makepyfile(fastest_recorder=RECORDER)
+    pytester.makepyfile(outcome_recorder=RECORDER)
     pytester.syspathinsert()
     plain = run(pytester, *args, fastest=False)
     fast = run(pytester, *args, f"--fastest-workers={workers}", fastest=True)

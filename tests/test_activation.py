@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from equivalence import assert_same, run_both
 
 # Records, at the end of the run, whether the plugin was active and whether
 # the C core was loaded at all.
@@ -113,3 +114,102 @@ class TestOptions:
         result = pytester.runpytest_subprocess("-p", "fastest")
         assert result.ret == pytest.ExitCode.USAGE_ERROR
         result.stderr.fnmatch_lines(["*fastest_workers*many*whole number >= 0 or 'auto'*"])
+
+
+# A plugin module (not a conftest) whose pytest_collect_file makes an item of
+# every .txt file when its option is on: static discovery cannot see those.
+LINT_PLUGIN = """
+import pytest
+
+def pytest_addoption(parser):
+    parser.addoption("--{option}", action="store_true")
+
+class Checked(pytest.Item):
+    def runtest(self):
+        pass
+
+class CheckedFile(pytest.File):
+    def collect(self):
+        yield Checked.from_parent(self, name="check")
+
+def pytest_collect_file(file_path, parent):
+    if parent.config.option.{option} and file_path.suffix == ".txt":
+        return CheckedFile.from_parent(parent, path=file_path)
+"""
+
+HYPOTHESIS_SUITE = """
+from hypothesis import given, strategies as st
+
+@given(st.integers())
+def test_doubling_is_even(n):
+    assert (2 * n) % 2 == 0
+
+@given(st.text())
+def test_fails_on_some_text(s):
+    assert len(s) < 3
+"""
+
+
+class TestThirdPartyCollectionHooks:
+    """A plugin with a collection hook keeps the run in-process unless it is
+    known to add no file in this run."""
+
+    def _lint_suite(self, pytester: pytest.Pytester, module: str, option: str) -> None:
+        pytester.makepyfile(**{module: LINT_PLUGIN.format(option=option)})
+        pytester.makepyfile(test_suite=SUITE)
+        pytester.path.joinpath("notes.txt").write_text("checked\n")
+        pytester.syspathinsert()
+
+    def test_an_unknown_plugin_that_adds_files_keeps_the_run_in_process(
+        self, pytester: pytest.Pytester
+    ) -> None:
+        self._lint_suite(pytester, "mylint", "mylint")
+        plain, fast = run_both(pytester, "-p", "mylint", "--mylint", "--fastest-explain")
+        assert_same(plain, fast)
+        assert ("notes.txt::check", "call") in fast.outcomes
+        fast.result.stdout.fnmatch_lines(
+            ["fastest: in-process: plugin mylint implements pytest_collect_file"]
+        )
+
+    def test_a_known_lint_plugin_with_its_option_off_runs_on_workers(
+        self, pytester: pytest.Pytester
+    ) -> None:
+        # Named as pytest-isort's module, with its option (the hook is gated the same way).
+        self._lint_suite(pytester, "pytest_isort", "isort")
+        plain, fast = run_both(pytester, "-p", "pytest_isort", "--fastest-explain")
+        assert_same(plain, fast)
+        fast.result.stdout.fnmatch_lines(["fastest: plan: *"])
+        fast.result.stdout.no_fnmatch_line("*in-process*")
+
+    def test_a_known_lint_plugin_with_its_option_on_keeps_the_run_in_process(
+        self, pytester: pytest.Pytester
+    ) -> None:
+        self._lint_suite(pytester, "pytest_isort", "isort")
+        plain, fast = run_both(pytester, "-p", "pytest_isort", "--isort", "--fastest-explain")
+        assert_same(plain, fast)
+        assert ("notes.txt::check", "call") in fast.outcomes
+        fast.result.stdout.fnmatch_lines(["fastest: in-process: plugin * implements *"])
+
+    @pytest.mark.parametrize("selection", [[], ["-k", "not test_pass"]])
+    def test_hypothesis_plugin_runs_on_workers_with_the_same_results(
+        self, pytester: pytest.Pytester, selection: list[str]
+    ) -> None:
+        """Hypothesis's plugin (loaded wherever hypothesis is installed)
+        implements pytest_ignore_collect only to skip `.hypothesis`
+        directories; its statistics still reach the controller's summary.
+        Its summary reads the ``__dict__`` of every entry of the terminal
+        reporter's stats, deselected items included (-k)."""
+        pytest.importorskip("hypothesis")
+        pytester.makepyfile(test_props=HYPOTHESIS_SUITE, test_suite=SUITE)
+        plain, fast = run_both(
+            pytester, *selection, "--hypothesis-show-statistics", "--fastest-explain"
+        )
+        assert_same(plain, fast)
+        fast.result.stdout.fnmatch_lines(["fastest: plan: 2*"])
+        fast.result.stdout.no_fnmatch_line("*in-process*")
+        for run in (plain, fast):
+            run.result.stdout.fnmatch_lines(
+                ["*Hypothesis Statistics*", "*test_props.py::test_doubling_is_even*"]
+            )
+            # The failing example is shrunk and shown the same way.
+            run.result.stdout.fnmatch_lines(["*where 3 = len('000')*"])

@@ -328,7 +328,7 @@ class TestCollectOnly:
 
 
 def _with_recorder(pytester: pytest.Pytester) -> None:
-    pytester.makepyfile(fastest_recorder=RECORDER)
+    pytester.makepyfile(outcome_recorder=RECORDER)
     pytester.syspathinsert()
 
 

@@ -114,7 +114,7 @@ def suite(pytester: pytest.Pytester) -> pytest.Pytester:
     """Bystander files, the pid-recording conftest and the equivalence recorder."""
     pytester.makeconftest(PID_CONFTEST)
     pytester.makepyfile(**BYSTANDERS)
-    pytester.makepyfile(fastest_recorder=equivalence.RECORDER)
+    pytester.makepyfile(outcome_recorder=equivalence.RECORDER)
     pytester.syspathinsert()
     # The discovery cache does not store a file modified in the last 3 s (an
     # edit within one timestamp tick could go unseen): age the files.
