@@ -21,8 +21,10 @@ ACTIVE_KEY = pytest.StashKey[bool]()
 DURATIONS_KEY = "fastest/durations"
 
 # Plugins that need every item of the session at once (ordering and
-# dependency plugins): with them the run stays in-process.
-WHOLE_LIST_PLUGINS = ("pytest_order", "pytest_ordering", "pytest_dependency")
+# dependency plugins; syrupy, whose unused-snapshot report merges workers'
+# reports as if each had collected the whole suite, as pytest-xdist's
+# workers do, and warns when they did not): with them the run stays in-process.
+WHOLE_LIST_PLUGINS = ("pytest_order", "pytest_ordering", "pytest_dependency", "syrupy")
 # Hooks through which a plugin can change which files pytest collects.
 FILE_SET_HOOKS = (
     "pytest_collect_file",

@@ -35,6 +35,7 @@ import pytest
 
 from . import claims, covmode, heap, options, ordering, report, threadpools, wire
 from . import plan as planning
+from . import workeroutput as carrier
 from .spawner import Spawner
 from .zygote import Zygote
 
@@ -475,7 +476,7 @@ class Controller:
         elif kind == "F":
             node = self.nodes[handle]
             message = json.loads(payload)
-            node.workeroutput = message.get("workeroutput", {})
+            node.workeroutput = carrier.unpack(message.get("workeroutput", {}))
             node.timing = message.get("timing", {})
             for data in message.get("warnings", []):
                 self.config.hook.pytest_warning_recorded.call_historic(

@@ -29,12 +29,14 @@ import json
 import os
 import select
 import time
+import warnings
 from collections import deque
 from typing import Any
 
 import pytest
 
 from . import claims, heap, report, wire
+from . import workeroutput as carrier
 from .activation import ModuleTimer
 from .report import lean_keywords
 
@@ -84,6 +86,7 @@ class WorkerSession:
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_sessionstart(self, session: pytest.Session) -> None:
+        show_warnings_again()
         _install_quiet_terminal(self.config)
         _restore_cache_get(self.config)
 
@@ -354,10 +357,16 @@ class WorkerSession:
             "taken": self.share.taken if self.share is not None else 0,
             "collected_late": self.collected_late,
         }
+        packed, unsent = carrier.pack(workeroutput)
+        for line in unsent:  # shown in the controller's warnings summary
+            workerid = os.environ.get("PYTEST_XDIST_WORKER", "worker")
+            warning = pytest.PytestWarning(f"pytest-fastest: {workerid}: {line}")
+            message = warnings.WarningMessage(warning, pytest.PytestWarning, __file__, 0)
+            self.warnings.append(report.warning_to_data(message, "runtest", "", None))
         try:
             self.channel.send_json(
                 wire.FINAL,
-                {"workeroutput": workeroutput, "warnings": self.warnings, "timing": timing},
+                {"workeroutput": packed, "warnings": self.warnings, "timing": timing},
             )
         except OSError:
             pass
@@ -383,6 +392,31 @@ def _xdist_groups(items_by_file: dict[str, list[pytest.Item]]) -> dict[str, list
         if names:
             groups[path] = sorted(names)
     return groups
+
+
+def _hidden_warning(*args: Any, **kwargs: Any) -> None:
+    pass
+
+
+def hide_configure_warnings() -> None:
+    """Until the session starts, print no warning in this worker.
+
+    Plugins' ``pytest_configure`` runs again in every worker, and a warning
+    it raises (pytest-asyncio's about an unset option, for one) is printed
+    to the terminal directly, not recorded through pytest's hooks: the
+    controller has already printed it once from its own configure, with the
+    same plugins, options and ini, as a serial run does. Warnings from the
+    session on are recorded and reach the controller's summary.
+    """
+    if warnings.showwarning is not _hidden_warning:
+        _hidden_warning.original = warnings.showwarning  # type: ignore[attr-defined]
+        warnings.showwarning = _hidden_warning
+
+
+def show_warnings_again() -> None:
+    original = getattr(_hidden_warning, "original", None)
+    if warnings.showwarning is _hidden_warning and original is not None:
+        warnings.showwarning = original
 
 
 class _QuietTerminal:

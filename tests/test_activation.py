@@ -190,6 +190,19 @@ class TestThirdPartyCollectionHooks:
         assert ("notes.txt::check", "call") in fast.outcomes
         fast.result.stdout.fnmatch_lines(["fastest: in-process: plugin * implements *"])
 
+    @pytest.mark.parametrize("module", ["pytest_dependency", "syrupy"])
+    def test_a_plugin_that_needs_every_item_keeps_the_run_in_process(
+        self, pytester: pytest.Pytester, module: str
+    ) -> None:
+        # An empty module of that name stands in for the plugin: the rule is by name.
+        pytester.makepyfile(**{module: "", "test_suite": SUITE})
+        pytester.syspathinsert()
+        plain, fast = run_both(pytester, "-p", module, "--fastest-explain")
+        assert_same(plain, fast)
+        fast.result.stdout.fnmatch_lines(
+            [f"fastest: in-process: plugin {module} needs the whole item list"]
+        )
+
     @pytest.mark.parametrize("selection", [[], ["-k", "not test_pass"]])
     def test_hypothesis_plugin_runs_on_workers_with_the_same_results(
         self, pytester: pytest.Pytester, selection: list[str]

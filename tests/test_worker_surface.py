@@ -1,0 +1,109 @@
+"""Workers look like pytest-xdist workers to plugins (DESIGN.md): the
+controller calls ``pytest_configure_node`` for each, a worker sees its
+``workerinput`` and the PYTEST_XDIST_* variables, and what it leaves in
+``config.workeroutput`` reaches the controller's ``pytest_testnodedown`` as
+it was (bytes and tuples included, as execnet carries them)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from pytest_fastest import workeroutput
+
+
+class TestCarrier:
+    def test_values_come_back_as_they_were(self) -> None:
+        values = {
+            "blob": b"\x00\xff\x1f",
+            "pair": (1, "a"),
+            "names": {"x", "y"},
+            "nested": {"k": [1.5, None, True], 3: b""},
+            "text": "caf\u00e9",
+        }
+        packed, unsent = workeroutput.pack(values)
+        assert unsent == []
+        # What travels is text in a JSON frame.
+        again = workeroutput.unpack(json.loads(json.dumps(packed)))
+        assert again == values
+        assert type(again["pair"]) is tuple
+        assert type(again["blob"]) is bytes
+
+    def test_a_value_that_cannot_be_sent_is_named_and_the_rest_still_travel(self) -> None:
+        packed, unsent = workeroutput.pack({"fine": 1, "code": lambda: 0})
+        assert workeroutput.unpack(packed) == {"fine": 1}
+        assert len(unsent) == 1
+        assert unsent[0].startswith("workeroutput['code'] not sent: ")
+
+
+SURFACE_CONFTEST = """
+import json, os
+
+def pytest_configure_node(node):
+    node.workerinput["from_controller"] = "hello " + node.gateway.id
+
+def pytest_sessionfinish(session):
+    config = session.config
+    if hasattr(config, "workerinput"):
+        config.workeroutput["blob"] = b"\\x00\\xff" + config.workerinput["workerid"].encode()
+        config.workeroutput["pair"] = (1, "a")
+        config.workeroutput["env"] = [
+            os.environ["PYTEST_XDIST_WORKER"],
+            os.environ["PYTEST_XDIST_WORKER_COUNT"],
+            os.environ["PYTEST_XDIST_TESTRUNUID"] == config.workerinput["testrunuid"],
+        ]
+        config.workeroutput["greeting"] = config.workerinput.get("from_controller")
+        config.workeroutput["code"] = lambda: 0
+
+def pytest_testnodedown(node, error):
+    out = dict(node.workeroutput)
+    out["blob"] = list(out["blob"]) if type(out.get("blob")) is bytes else repr(out.get("blob"))
+    out["pair_is_tuple"] = type(out.pop("pair", None)) is tuple
+    with open(f"down-{node.gateway.id}.json", "w") as f:
+        json.dump(out, f)
+"""
+
+
+def test_workeroutput_reaches_testnodedown_as_it_was(pytester: pytest.Pytester) -> None:
+    pytest.importorskip("xdist")  # its hookspecs declare the two node hooks
+    pytester.makeconftest(SURFACE_CONFTEST)
+    for i in range(4):
+        pytester.makepyfile(**{f"test_m{i}": "def test_a():\n    pass\n"})
+    result = pytester.runpytest_subprocess("-p", "fastest", "--fastest-workers=2")
+    result.assert_outcomes(passed=4, warnings=2)
+    for workerid in ("gw0", "gw1"):
+        down = json.loads((pytester.path / f"down-{workerid}.json").read_text())
+        assert down == {
+            "blob": [0, 255, *workerid.encode()],
+            "pair_is_tuple": True,
+            "env": [workerid, "2", True],
+            "greeting": f"hello {workerid}",
+        }
+    # The value that could not travel is named in the warnings summary, once per worker.
+    result.stdout.fnmatch_lines(
+        ["*PytestWarning: pytest-fastest: gw*: workeroutput*code* not sent: *"]
+    )
+
+
+WARNING_CONFTEST = """
+import warnings
+
+def pytest_configure(config):
+    warnings.warn(UserWarning("printed at configure time"))
+"""
+
+
+@pytest.mark.parametrize("fastest", [False, True])
+def test_a_configure_time_warning_is_printed_once(pytester: pytest.Pytester, fastest: bool) -> None:
+    """Plugins configure again in each worker; only the controller prints
+    what they warn at that time, as a serial run prints it once."""
+    pytester.makeconftest(WARNING_CONFTEST)
+    for i in range(4):
+        pytester.makepyfile(**{f"test_m{i}": "def test_a():\n    pass\n"})
+    args = ["-p", "fastest", "--fastest-workers=2", "--fastest-explain"] if fastest else []
+    result = pytester.runpytest_subprocess(*args)
+    result.assert_outcomes(passed=4)
+    if fastest:
+        result.stdout.fnmatch_lines(["fastest: plan: 2*"])
+    assert result.stderr.str().count("UserWarning: printed at configure time") == 1
