@@ -25,6 +25,11 @@ DURATIONS_KEY = "fastest/durations"
 # reports as if each had collected the whole suite, as pytest-xdist's
 # workers do, and warns when they did not): with them the run stays in-process.
 WHOLE_LIST_PLUGINS = ("pytest_order", "pytest_ordering", "pytest_dependency", "syrupy")
+# Plugins that give their workers what they need through pytest-xdist's
+# pytest_configure_node, and register that hook only where pytest-xdist is
+# loaded: without it, their code in a worker fails (pytest-randomly reads
+# its seed from workerinput), so the run stays in-process.
+NEEDS_XDIST_HOOKS = ("pytest_randomly",)
 # Hooks through which a plugin can change which files pytest collects.
 FILE_SET_HOOKS = (
     "pytest_collect_file",
@@ -87,6 +92,10 @@ def _third_party_reason(config: pytest.Config) -> str | None:
             getattr(p, "__name__", "").startswith(name) for p in pm.get_plugins()
         ):
             return f"plugin {name} needs the whole item list"
+    if not pm.has_plugin("xdist"):
+        for name in NEEDS_XDIST_HOOKS:
+            if any(getattr(p, "__name__", "") == name for p in pm.get_plugins()):
+                return f"plugin {name} reaches workers only through pytest-xdist's hooks"
     for hook_name in FILE_SET_HOOKS:
         for impl in getattr(pm.hook, hook_name).get_hookimpls():
             module = getattr(impl.plugin, "__name__", type(impl.plugin).__module__)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from equivalence import assert_same, run_both
+from equivalence import RECORDER, assert_same, run, run_both
 
 # Records, at the end of the run, whether the plugin was active and whether
 # the C core was loaded at all.
@@ -203,6 +203,61 @@ class TestThirdPartyCollectionHooks:
             [f"fastest: in-process: plugin {module} needs the whole item list"]
         )
 
+    def test_a_plugin_that_needs_xdists_hooks_stays_in_process_without_xdist(
+        self, pytester: pytest.Pytester
+    ) -> None:
+        """pytest-randomly gives workers its seed in pytest_configure_node,
+        a hook it registers only where pytest-xdist is loaded; its workers
+        read the seed from workerinput. A module of its name does the same."""
+        pytester.makepyfile(
+            pytest_randomly=(
+                "def pytest_configure(config):\n"
+                "    if hasattr(config, 'workerinput'):\n"
+                "        config.workerinput['randomly_seed']\n"
+            ),
+            test_suite=SUITE,
+            test_other=SUITE,
+        )
+        pytester.syspathinsert()
+        # (-p no:randomly: the real plugin, if installed, would load the same module.)
+        args = ["-p", "no:randomly", "-p", "pytest_randomly", "-p", "no:xdist"]
+        plain, fast = run_both(pytester, *args, "--fastest-explain")
+        assert_same(plain, fast)
+        fast.result.stdout.fnmatch_lines(
+            ["fastest: in-process: plugin pytest_randomly reaches workers only through*"]
+        )
+
+    def test_pytest_randomly_with_xdist_loaded_gives_each_test_the_serial_random_state(
+        self, pytester: pytest.Pytester
+    ) -> None:
+        """With pytest-xdist loaded, pytest-randomly's seed reaches the
+        workers, and it reseeds before each test: every test draws the same
+        numbers as in a serial run, whatever the order."""
+        pytest.importorskip("pytest_randomly")
+        pytest.importorskip("xdist")
+        draw = (
+            "import random\n\n"
+            "def test_a(request):\n"
+            "    name = request.node.nodeid.replace('::', '-') + '.txt'\n"
+            "    (request.config.rootpath / name).write_text(repr(random.random()))\n"
+        )
+        pytester.makepyfile(**{f"test_r{i}": draw for i in range(4)})
+        pytester.makepyfile(outcome_recorder=RECORDER)
+        pytester.syspathinsert()
+        args = ["-p", "randomly", "--randomly-seed=7", "--fastest-explain"]
+        drawn = []
+        runs = []
+        for fastest in (False, True):
+            extra = ["--fastest-workers=2"] if fastest else []
+            runs.append(run(pytester, *args, *extra, fastest=fastest))
+            drawn.append({p.name: p.read_text() for p in pytester.path.glob("test_r*.txt")})
+            for p in pytester.path.glob("test_r*.txt"):
+                p.unlink()
+        assert_same(*runs)
+        runs[1].result.stdout.fnmatch_lines(["fastest: plan: 2*"])
+        assert len(drawn[0]) == 4
+        assert drawn[1] == drawn[0]
+
     @pytest.mark.parametrize("selection", [[], ["-k", "not test_pass"]])
     def test_hypothesis_plugin_runs_on_workers_with_the_same_results(
         self, pytester: pytest.Pytester, selection: list[str]
@@ -220,9 +275,9 @@ class TestThirdPartyCollectionHooks:
         assert_same(plain, fast)
         fast.result.stdout.fnmatch_lines(["fastest: plan: 2*"])
         fast.result.stdout.no_fnmatch_line("*in-process*")
-        for run in (plain, fast):
-            run.result.stdout.fnmatch_lines(
+        for each in (plain, fast):
+            each.result.stdout.fnmatch_lines(
                 ["*Hypothesis Statistics*", "*test_props.py::test_doubling_is_even*"]
             )
             # The failing example is shrunk and shown the same way.
-            run.result.stdout.fnmatch_lines(["*where 3 = len('000')*"])
+            each.result.stdout.fnmatch_lines(["*where 3 = len('000')*"])
