@@ -33,7 +33,7 @@ from typing import Any
 
 import pytest
 
-from . import claims, covmode, heap, options, ordering, report, threadpools, wire
+from . import claims, covmode, grouping, heap, options, ordering, report, threadpools, wire
 from . import plan as planning
 from . import workeroutput as carrier
 from .spawner import Spawner
@@ -179,6 +179,7 @@ class Controller:
         self.finished: set[int] = set()
         self.replayed = 0  # tests whose reports went through the hooks
         self.freezer = heap.ReplayFreezer()
+        self.order = grouping.ReplayOrder(False)  # decided when the run starts
         self.node_ids: dict[str, Any] = {}  # parsed node ids of the collection, by text
         self.learnt = False  # the cache plugins know the collected node ids
         # Wait statuses the zygote reported, by pid: an exit may arrive in the
@@ -408,12 +409,18 @@ class Controller:
                 self.file_nodeids[path][0].split("::", 1)[0] if self.file_nodeids[path] else path
             )
             self._add_unit(handle, 0.0, UnitState(path, relpath, self.file_nodeids[path]), None)
+        # The terminal reporter exists by now (not yet when this object was made).
+        self.order = grouping.ReplayOrder(_group_by_file(self.config))
         try:
             self.dispatcher.run()
             self._learn_collection()
             self._drain()
+            self._replay_held(self.order.release_all())
         except BaseException:
-            self._abort()
+            try:  # what ran belongs in the summary of an interrupted run
+                self._replay_held(self.order.release_all())
+            finally:
+                self._abort()
             raise
         if session.shouldfail:
             raise session.Failed(session.shouldfail)
@@ -454,6 +461,7 @@ class Controller:
                     self.nodes[event[1]].units.append(event[2])
                 elif kind == "lost":
                     self.live.discard(event[1])
+                    self._replay_held(self.order.release(event[1]))
                     self._on_lost(event[1], event[3], self._exit_status(event))
             self.freezer.replayed(self.replayed)
             if not self.stopping and (session.shouldfail or session.shouldstop):
@@ -461,7 +469,8 @@ class Controller:
 
     def _on_frame(self, handle: int, kind: str, payload: bytes) -> None:
         if kind == "R":
-            self._replay(_decode_json(payload))
+            for reports in self.order.arrive(handle, payload):
+                self._replay(_decode_json(reports))
         elif kind == "D":
             done = json.loads(payload)
             unit_id = done["unit"]
@@ -473,7 +482,9 @@ class Controller:
             state = self.units.get(unit_id)
             if state is not None:
                 state.done = set()
+            self._replay_held(self.order.unit_done(handle))
         elif kind == "F":
+            self._replay_held(self.order.release(handle))
             node = self.nodes[handle]
             message = json.loads(payload)
             node.workeroutput = carrier.unpack(message.get("workeroutput", {}))
@@ -484,6 +495,10 @@ class Controller:
                 )
             self.finished.add(handle)
             self._node_down(node, None)
+
+    def _replay_held(self, held: list[bytes]) -> None:
+        for reports in held:
+            self._replay(_decode_json(reports))
 
     def _replay(self, message: dict[str, Any]) -> None:
         hook = self.config.hook
@@ -741,6 +756,16 @@ class _ReplayItem(_ReplayNode):
 
     def listchain(self) -> list[_ReplayNode]:
         return [self, *self.chain]  # the first entry stands for the session
+
+
+def _group_by_file(config: pytest.Config) -> bool:
+    """Whether replayed reports are held to keep each file's progress
+    together (see grouping.py): only where the terminal reporter names files
+    in its progress, and never where a failure must stop the run at once."""
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is None or not getattr(reporter, "showfspath", False):
+        return False
+    return not config.option.maxfail and config.get_verbosity() == 0
 
 
 class _DeselectedItem:

@@ -12,7 +12,7 @@ import shutil
 from typing import Any
 
 import pytest
-from equivalence import RECORDER, assert_same, run, run_both
+from equivalence import RECORDER, Run, assert_same, run, run_both
 
 # Lines whose text holds a duration ("collected ... in 0.12s").
 _TIMING = re.compile(r"in [\d.]+s")
@@ -145,6 +145,28 @@ class TestOutcomes:
         assert [p.split(" PASSED")[0] for p in passed] == sorted(
             line.split(" PASSED")[0] for line in plain.result.outlines if " PASSED" in line
         )
+
+    def test_each_files_progress_is_on_its_own_line_as_in_a_serial_run(
+        self, pytester: pytest.Pytester
+    ) -> None:
+        """At default verbosity pytest starts a line for each file: two
+        workers' reports, replayed as they came, switched file at almost
+        every test. Each file's line must hold all its results, as serially."""
+        body = "import time\n" + "".join(
+            f"def test_{i}():\n    time.sleep(0.002)\n" for i in range(15)
+        )
+        body += "def test_fails():\n    assert 0\n"
+        pytester.makepyfile(**{f"test_file{i:02d}": body for i in range(12)})
+        plain, fast = run_both(pytester)
+        assert_same(plain, fast)
+        fast.result.stdout.fnmatch_lines(["fastest: 2 workers*"])
+
+        def progress(run: Run) -> list[str]:
+            lines = [line for line in run.result.outlines if re.match(r"test_file\d+\.py \S", line)]
+            return sorted(line.rsplit("[", 1)[0].rstrip() for line in lines)
+
+        assert len(progress(plain)) == 12
+        assert progress(fast) == progress(plain)
 
     @pytest.mark.parametrize("option", ["--ff", "--nf"])
     def test_failed_first_and_new_first_run_in_workers_with_the_same_results(
