@@ -12,9 +12,9 @@ with those the first recorded), from a new directory with its own cache.
 A recording plugin (bench/outcome_recorder.py), loaded in every run and
 writing only in the process that reports (never a worker), keeps each test
 report's node id, phase, outcome and xfail flag, and each failed or skipped
-collection report. Two
-runs are the same when those records are equal as sets (parallel order
-differs), and the exit codes and the summary line's counts are equal
+collection report. Two runs are the same when those records are equal as
+multisets (parallel order differs; a report replayed twice is a
+difference), and the exit codes and the summary line's counts are equal
 (DESIGN.md's "the same results").
 
 Prints one line per run and the first differences; exit status 1 when any
@@ -32,6 +32,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -50,8 +51,9 @@ class Outcomes:
     seconds: float
     exit_code: int
     counts: dict[str, int]
-    records: set[Record]
+    records: Counter[Record]  # a multiset: a report replayed twice is a difference
     plan: str  # the --fastest-explain line saying how the run was planned, if any
+    recorded: bool = True  # False: the recording plugin wrote nothing
 
 
 def package_dir(project: str) -> Path:
@@ -82,9 +84,9 @@ def record(cmd: Sequence[str], cwd: Path, recorder_dir: Path) -> Outcomes:
         [*cmd, "-p", RECORDER.stem], cwd=cwd, env=env, capture_output=True, text=True
     )
     seconds = time.perf_counter() - start
-    records: set[Record] = set()
+    records: Counter[Record] = Counter()
     if out.exists():
-        records = {(n, w, o, bool(x)) for n, w, o, x in json.loads(out.read_text())}
+        records.update((n, w, o, bool(x)) for n, w, o, x in json.loads(out.read_text()))
     plan = next(
         (
             line
@@ -93,7 +95,8 @@ def record(cmd: Sequence[str], cwd: Path, recorder_dir: Path) -> Outcomes:
         ),
         "",
     )
-    return Outcomes(seconds, proc.returncode, outcomes_of(proc.stdout), records, plan)
+    counts = outcomes_of(proc.stdout)
+    return Outcomes(seconds, proc.returncode, counts, records, plan, out.exists())
 
 
 def differences(plain: Outcomes, other: Outcomes, limit: int = 10) -> list[str]:
@@ -103,16 +106,17 @@ def differences(plain: Outcomes, other: Outcomes, limit: int = 10) -> list[str]:
         diffs.append(f"exit code {other.exit_code}, plain pytest {plain.exit_code}")
     if other.counts != plain.counts:
         diffs.append(f"summary {other.counts}, plain pytest {plain.counts}")
-    if not plain.records and not other.records and plain.exit_code not in (0, 1, 5):
-        diffs.append("no reports recorded (did pytest start?)")
+    for name, run in (("plain pytest", plain), ("this run", other)):
+        if not run.recorded:
+            diffs.append(f"{name}: the recording plugin wrote nothing (did pytest start?)")
     for label, extra in (
         ("only here", other.records - plain.records),
         ("only plain", plain.records - other.records),
     ):
-        for rec in sorted(extra)[:limit]:
+        for rec in sorted(extra.elements())[:limit]:
             diffs.append(f"{label}: {' '.join(map(str, rec))}")
-        if len(extra) > limit:
-            diffs.append(f"{label}: ... {len(extra) - limit} more")
+        if extra.total() > limit:
+            diffs.append(f"{label}: ... {extra.total() - limit} more")
     return diffs
 
 
@@ -133,7 +137,7 @@ def compare_project(project: str, fastest_runs: int, workers: str, recorder_dir:
         ]
         plain = record([*pytest, "-p", "no:fastest"], cwd, recorder_dir)
         print(
-            f"{project}: {len(plain.records)} reports, exit {plain.exit_code}, {plain.counts}\n"
+            f"{project}: {plain.records.total()} reports, exit {plain.exit_code}, {plain.counts}\n"
             f"  plain pytest      {plain.seconds:7.2f}s",
             flush=True,
         )

@@ -11,6 +11,7 @@ from __future__ import annotations
 import importlib.util
 import subprocess
 import sys
+from collections import Counter
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -48,7 +49,7 @@ class TestTheComparison:
 
     def outcomes(self, records: set[tuple[str, str, str, bool]], exit_code: int = 0) -> Any:
         bench = _script()
-        return bench.Outcomes(1.0, exit_code, {"passed": len(records)}, records, "")
+        return bench.Outcomes(1.0, exit_code, {"passed": len(records)}, Counter(records), "")
 
     def test_the_same_records_in_another_order_are_the_same(self) -> None:
         bench = _script()
@@ -62,6 +63,13 @@ class TestTheComparison:
         diffs = bench.differences(self.outcomes(plain), self.outcomes(other))
         assert "only here: t.py::b call failed False" in diffs
         assert "only plain: t.py::b call passed False" in diffs
+
+    def test_a_report_replayed_twice_is_a_difference(self) -> None:
+        bench = _script()
+        plain = self.outcomes({("t.py::a", "call", "passed", False)})
+        twice = self.outcomes({("t.py::a", "call", "passed", False)})
+        twice.records[("t.py::a", "call", "passed", False)] += 1
+        assert bench.differences(plain, twice) == ["only here: t.py::a call passed False"]
 
     def test_a_lost_test_and_another_exit_code_are_differences(self) -> None:
         bench = _script()
