@@ -38,9 +38,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from run import COMMON_FLAGS, clean_env, outcomes_of  # noqa: E402
+from run import clean_env, outcomes_of  # noqa: E402
 
 DEFAULT_PROJECTS = ["toolz", "pyflakes", "simplejson"]
+# pytest's default verbosity, as users run it (not the benchmarks' -q: workers'
+# reports are replayed in another order there, see pytest_fastest/grouping.py).
+FLAGS = ["-o", "addopts="]
 RECORDER = Path(__file__).resolve().parent / "outcome_recorder.py"
 # Records are (node id, phase, outcome, xfail flag).
 Record = tuple[str, str, str, bool]
@@ -128,7 +131,7 @@ def compare_project(project: str, fastest_runs: int, workers: str, recorder_dir:
             sys.executable,
             "-m",
             "pytest",
-            *COMMON_FLAGS,
+            *FLAGS,
             "-o",
             f"cache_dir={cwd / 'cache'}",
             "-p",
