@@ -1,10 +1,10 @@
 """Run one suite with plain pytest and with ``-p fastest``; compare what users see.
 
 "The same results" (DESIGN.md): the same node ids with the same outcomes,
-the same summary counts and exit code. A recording conftest plugin writes
-every report the controller's hooks receive (never a worker's) to a JSON
-file, so the comparison covers node ids, phases and outcomes, not just the
-summary line.
+the same summary counts and exit code. A recording plugin
+(bench/outcome_recorder.py, loaded with ``-p``) writes every report the
+controller's hooks receive (never a worker's) to a JSON file, so the
+comparison covers node ids, phases and outcomes, not just the summary line.
 """
 
 from __future__ import annotations
