@@ -484,7 +484,7 @@ class Controller:
                 state.done = set()
             self._replay_held(self.order.unit_done(handle))
         elif kind == "F":
-            self._replay_held(self.order.release(handle))
+            self._replay_held(self.order.unit_done(handle))  # its work is done
             node = self.nodes[handle]
             message = json.loads(payload)
             node.workeroutput = carrier.unpack(message.get("workeroutput", {}))

@@ -13,9 +13,11 @@ at the cost of other workers' progress appearing a unit late.
 
 Nothing is held when the order cannot matter (verbose lines name each test,
 quiet ones name no file) or when holding could delay a stop: with -x or
---maxfail the run must see a failure as soon as it arrives. A worker's
-held reports are released before its final message and before it is
-handled as lost (crash handling must know what it ran).
+--maxfail the run must see a failure as soon as it arrives. A lost
+worker's held reports are replayed before it is handled (crash handling
+must know what it ran); a worker that ends normally may have its final
+message (pytest_testnodedown) handled before its last held reports are
+replayed, at the latest when the run ends.
 """
 
 from __future__ import annotations
@@ -39,14 +41,17 @@ class ReplayOrder:
         return []
 
     def unit_done(self, handle: int) -> list[bytes]:
-        """A worker finished a unit: if it was shown, show the worker held longest."""
+        """A worker finished a unit (or all its work): if it was shown, show
+        the worker held longest, its held reports first. A worker that was
+        not shown keeps its reports held until its turn comes, or the run
+        ends: released now, they would break the shown file's line."""
         if handle != self.shown:
             return []
         self.shown = next(iter(self.held), None)
         return self.held.pop(self.shown, []) if self.shown is not None else []
 
     def release(self, handle: int) -> list[bytes]:
-        """Everything held of a worker that is ending or lost."""
+        """Everything held of a lost worker, now (crash handling must know what it ran)."""
         if handle == self.shown:
             self.shown = None
         return self.held.pop(handle, [])

@@ -72,3 +72,13 @@ def test_release_all_returns_every_held_report() -> None:
     order.arrive(B, b"b2")
     assert order.release_all() == [b"b1", b"b2", b"c1"]
     assert order.arrive(C, b"c2") == [b"c2"]
+
+
+def test_a_held_worker_that_ends_stays_held_until_its_turn() -> None:
+    """Its final message must not break the shown worker's file."""
+    order = ReplayOrder(True)
+    order.arrive(A, b"a1")
+    order.arrive(B, b"b1")
+    assert order.unit_done(B) == []  # B's last unit, then its final message
+    assert order.arrive(A, b"a2") == [b"a2"]
+    assert order.unit_done(A) == [b"b1"]
