@@ -87,14 +87,17 @@ def _third_party_reason(config: pytest.Config) -> str | None:
     """A loaded plugin (not a conftest, not pytest's own) that decides the
     file set or needs the whole item list: such runs stay in-process."""
     pm = config.pluginmanager
+    modules = [getattr(p, "__name__", "") for p in pm.get_plugins()]
+
+    def loaded(name: str) -> bool:
+        return pm.has_plugin(name) or any(module.startswith(name) for module in modules)
+
     for name in WHOLE_LIST_PLUGINS:
-        if pm.has_plugin(name) or any(
-            getattr(p, "__name__", "").startswith(name) for p in pm.get_plugins()
-        ):
+        if loaded(name):
             return f"plugin {name} needs the whole item list"
     if not pm.has_plugin("xdist"):
         for name in NEEDS_XDIST_HOOKS:
-            if any(getattr(p, "__name__", "") == name for p in pm.get_plugins()):
+            if loaded(name):
                 return f"plugin {name} reaches workers only through pytest-xdist's hooks"
     for hook_name in FILE_SET_HOOKS:
         for impl in getattr(pm.hook, hook_name).get_hookimpls():
