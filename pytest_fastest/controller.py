@@ -469,8 +469,7 @@ class Controller:
 
     def _on_frame(self, handle: int, kind: str, payload: bytes) -> None:
         if kind == "R":
-            for reports in self.order.arrive(handle, payload):
-                self._replay(_decode_json(reports))
+            self._replay_held(self.order.arrive(handle, payload))
         elif kind == "D":
             done = json.loads(payload)
             unit_id = done["unit"]
@@ -497,6 +496,7 @@ class Controller:
             self._node_down(node, None)
 
     def _replay_held(self, held: list[bytes]) -> None:
+        """Replay frames' reports in order (what ReplayOrder says to replay now)."""
         for reports in held:
             self._replay(_decode_json(reports))
 

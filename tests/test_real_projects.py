@@ -8,6 +8,7 @@ whole suite runs in `tox -e slow` and is in docs/compatibility.md.
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 import subprocess
 import sys
@@ -22,6 +23,7 @@ ROOT = Path(__file__).resolve().parent.parent
 SCRIPT = ROOT / "bench" / "outcomes.py"
 
 
+@functools.cache
 def _script() -> ModuleType:
     spec = importlib.util.spec_from_file_location("bench_outcomes", SCRIPT)
     assert spec is not None and spec.loader is not None
