@@ -33,7 +33,18 @@ from typing import Any
 
 import pytest
 
-from . import claims, covmode, grouping, heap, options, ordering, report, threadpools, wire
+from . import (
+    claims,
+    collectreports,
+    covmode,
+    grouping,
+    heap,
+    options,
+    ordering,
+    report,
+    threadpools,
+    wire,
+)
 from . import plan as planning
 from . import workeroutput as carrier
 from .spawner import Spawner
@@ -187,6 +198,7 @@ class Controller:
         self.exit_statuses: dict[int, int] = {}
         self.next_exit_poll = 0.0
         self.has_node_hooks = hasattr(config.hook, "pytest_configure_node")
+        self.all_collect_reports = collectreports.all_wanted(config)
         self.thread_setting = options.threads(config)
         self.threads = threadpools.per_worker(
             self.thread_setting, the_plan.cpus, the_plan.workers, os.environ
@@ -224,6 +236,10 @@ class Controller:
         files = [u for u in units if not os.path.isdir(u)]
         dirs = [u for u in units if os.path.isdir(u)]
         message: dict[str, Any] = {"files": files, "dirs": dirs}
+        if self.all_collect_reports:
+            message["collect_reports"] = "all"
+            # One worker walks every directory, so that each is reported.
+            message["walk_dirs"] = workerid == "gw0"
         if share is not None:
             message["claims"] = share
         self.dispatcher.send(node.handle, wire.COLLECT, json.dumps(message).encode())
@@ -266,7 +282,6 @@ class Controller:
         total_items = 0
         deselected: list[str] = []
         collect_reports: list[Any] = []
-        reported: set[str | None] = set()
         planned = {unit.path for unit in self.plan.units}
         for handle, message in collected:
             self.file_groups.update(message.get("groups", {}))
@@ -279,17 +294,25 @@ class Controller:
                     # Collected by a plugin outside the plan: run it where it was found.
                     self.extra_units.append((handle, path))
             deselected.extend(message.get("deselected_ids", []))
-            for data in message["reports"]:
-                # A directory's error reaches every worker with files below it: once, as serially.
-                if data.get("nodeid") not in reported:
-                    reported.add(data.get("nodeid"))
-                    collect_reports.append(data)
+            collect_reports.extend(message["reports"])
         numcollected = sum(message["collected"] for _, message in collected)
-        # In pytest's collection order, as a serial run reports them.
-        order = {unit.relpath: unit.order for unit in self.plan.units}
-        collect_reports.sort(key=lambda data: order.get(data.get("nodeid", "").split("::")[0], -1))
-        for data in collect_reports:
+        # A directory's report reaches every worker with files below it: once, as serially.
+        merged = collectreports.merge(collect_reports)
+        if self.all_collect_reports:
+            in_order = collectreports.serial_order(merged)
+        else:  # failed or skipped ones, and passed ones the cache lists as failed
+            order = {unit.relpath: unit.order for unit in self.plan.units}
+            in_order = sorted(
+                merged.values(),
+                key=lambda data: order.get(data.get("nodeid", "").split("::")[0], -1),
+            )
+        nodes_by_id: dict[str, Any] = {}
+        for data in in_order:
+            children = data.pop(collectreports.CHILDREN, None)
             rep = report.decode(self.config, data, "", ("", None, ""))
+            if children is not None:
+                rep.result = collectreports.stand_ins(children)  # type: ignore[union-attr]
+                nodes_by_id.update((child.nodeid, child) for child in rep.result)
             hook.pytest_collectreport(report=rep)
         terminal = self.config.pluginmanager.get_plugin("terminalreporter")
         if terminal is not None:
@@ -297,7 +320,9 @@ class Controller:
             # stay in the workers; give it their total.
             terminal._numcollected = numcollected
         if deselected:
-            hook.pytest_deselected(items=[_DeselectedItem(nodeid) for nodeid in deselected])
+            # The same objects as the reports' results, as in a serial run.
+            items = [nodes_by_id.get(nodeid) or _DeselectedItem(nodeid) for nodeid in deselected]
+            hook.pytest_deselected(items=items)
         session.testscollected = total_items
         if ordering.orders_units(self.config):
             self._learn_collection()  # --ff / --nf order the units: before any is dealt

@@ -153,6 +153,9 @@ def decode(
     rep: pytest.TestReport | pytest.CollectReport = config.hook.pytest_report_from_serializable(
         config=config, data=data
     )
+    # pytest's decoding keeps the type tag as an attribute, which a report of
+    # a serial run does not have (a report log would write it twice).
+    rep.__dict__.pop("$report_type", None)
     # JSON has no tuples; pytest checks for them (a skip's longrepr is a
     # (path, lineno, reason) tuple, a location is a tuple).
     if isinstance(rep.longrepr, list):

@@ -35,7 +35,7 @@ from typing import Any
 
 import pytest
 
-from . import claims, heap, report, wire
+from . import claims, collectreports, heap, report, wire
 from . import workeroutput as carrier
 from .activation import ModuleTimer
 from .report import lean_keywords
@@ -83,6 +83,12 @@ class WorkerSession:
         self._scope: set[str] | None = None
         self._scope_dirs: tuple[str, ...] = ()
         self.share: claims.Share | None = None  # the first collection's claims
+        # Send every passed collection report (see collectreports.py), and
+        # walk every directory (the first worker) so that each is reported.
+        self.all_collect_reports = False
+        self.walk_dirs = False
+        self.claimed_by_peer: set[str] = set()  # files whose empty report is not theirs
+        self.directories: dict[Any, pytest.Directory] = {}  # by path: see pytest_collect_directory
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_sessionstart(self, session: pytest.Session) -> None:
@@ -134,7 +140,27 @@ class WorkerSession:
         path = str(collection_path)
         if path in self._scope or any(path.startswith(d) for d in self._scope_dirs):
             return None
+        if self.walk_dirs and os.path.isdir(path):
+            return None  # its files stay pruned: see __init__
         return True
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_collect_directory(self, path: Any, parent: Any) -> pytest.Directory | None:
+        """A later pass (files taken from a peer, or collected when their
+        unit arrives) gets the directory nodes of the earlier ones, as one
+        serial collection has one node per directory. pytest >= 9.1 ties a
+        conftest's fixtures to its directory's node when that is first
+        collected: a second node for the directory would see none of them.
+        And a package node is where its package-scoped fixtures and its
+        setup live: a second one would set the package up again."""
+        return self.directories.get(path)
+
+    @pytest.hookimpl(wrapper=True, specname="pytest_collect_directory")
+    def pytest_collect_directory_remember(self, path: Any, parent: Any) -> Any:
+        node = yield
+        if isinstance(node, pytest.Directory):
+            self.directories.setdefault(path, node)
+        return node
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_make_collect_report(self, collector: pytest.Collector) -> Any:
@@ -148,6 +174,7 @@ class WorkerSession:
             and not isinstance(collector, pytest.Package)
             and not share.claim_own(str(collector.path))
         ):
+            self.claimed_by_peer.add(collector.nodeid)
             return pytest.CollectReport(collector.nodeid, "passed", None, [])
         return None
 
@@ -162,7 +189,10 @@ class WorkerSession:
         if message.get("claims") and table is not None:
             self.share = claims.Share(table, message["claims"], os.path.isdir)
         dirs = message.get("dirs", [])  # the controller told the directory units apart
+        self.all_collect_reports = message.get("collect_reports") == "all"
+        self.walk_dirs = bool(message.get("walk_dirs"))
         self._collect(session, [*message["files"], *dirs], dirs, initial=True)
+        self.walk_dirs = False  # once is enough: later passes find only their files
         if self.share is not None:
             self._take_peers_files(session, self.share)
         message = {
@@ -194,6 +224,9 @@ class WorkerSession:
     def pytest_collectstart(self, collector: pytest.Collector) -> None:
         self.module_timer.start(collector)
 
+    # First: this worker's own "last failed" plugin forgets a collector that
+    # passes when it sees its report, and last_failed() must see it listed.
+    @pytest.hookimpl(tryfirst=True)
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
         self.module_timer.stop(report, self.collect_times)
         if not self._collecting_initial:
@@ -201,6 +234,12 @@ class WorkerSession:
         self.collected += sum(1 for x in report.result if isinstance(x, pytest.Item))
         if report.failed or report.skipped:
             self.collect_reports.append(report_to_data(self.config, report))
+        elif report.nodeid not in self.claimed_by_peer and (
+            self.all_collect_reports or collectreports.last_failed(self.config, report)
+        ):
+            data = report_to_data(self.config, report)
+            data[collectreports.CHILDREN] = collectreports.children(report)
+            self.collect_reports.append(data)
 
     def pytest_deselected(self, items: list[pytest.Item]) -> None:
         if self._collecting_initial:
