@@ -141,7 +141,7 @@ class WorkerSession:
         if path in self._scope or any(path.startswith(d) for d in self._scope_dirs):
             return None
         if self.walk_dirs and os.path.isdir(path):
-            return None  # its files stay pruned: see __init__
+            return None  # walked only to be reported: its files stay pruned
         return True
 
     @pytest.hookimpl(tryfirst=True)
@@ -155,6 +155,7 @@ class WorkerSession:
         setup live: a second one would set the package up again."""
         return self.directories.get(path)
 
+    # Named pytest_*: pytest registers only such attributes as hook implementations.
     @pytest.hookimpl(wrapper=True, specname="pytest_collect_directory")
     def pytest_collect_directory_remember(self, path: Any, parent: Any) -> Any:
         node = yield
