@@ -63,6 +63,36 @@ def test_files_taken_from_a_slower_worker_see_their_conftest_fixtures(
     fast.result.stdout.fnmatch_lines(["*files taken from a slower worker*"])
 
 
+def test_a_package_is_set_up_once_per_worker_when_files_are_taken(
+    pytester: pytest.Pytester,
+) -> None:
+    """Guards: files of one package collected in two passes share one
+    package node, so its package-scoped fixture is set up once in each
+    worker (a second node for the package set it up again)."""
+    pkg = pytester.mkdir("pkg")
+    (pkg / "__init__.py").write_text("")
+    (pkg / "conftest.py").write_text(
+        "import os, pytest\n\n"
+        "@pytest.fixture(scope='package')\n"
+        "def pkg_value():\n"
+        "    worker = os.environ.get('PYTEST_XDIST_WORKER', 'serial')\n"
+        "    with open(f'setups-{worker}', 'a') as f:\n"
+        "        f.write('setup\\n')\n"
+        "    return 1\n"
+    )
+    uses = "def test_uses(pkg_value):\n    assert pkg_value == 1\n"
+    (pkg / "test_a.py").write_text("import time\ntime.sleep(1.5)\n" + uses)
+    for name in "bcdefgh":
+        (pkg / f"test_{name}.py").write_text(uses)
+    result = pytester.runpytest_subprocess(
+        "-p", "fastest", "--fastest-workers=2", "--fastest-explain"
+    )
+    result.assert_outcomes(passed=8)
+    result.stdout.fnmatch_lines(["*files taken from a slower worker*"])
+    setups = {path.name: path.read_text().count("setup") for path in pytester.path.glob("setups-*")}
+    assert setups and all(count == 1 for count in setups.values()), setups
+
+
 def test_last_failed_cache_forgets_a_file_that_collects_again(pytester: pytest.Pytester) -> None:
     """Guards: the passed report of a file the cache lists as failed reaches
     the controller (the cache kept the file's id for ever, so --lf kept
