@@ -16,6 +16,8 @@ from typing import Any
 import pytest
 from equivalence import RECORDER, assert_same, run, run_both
 
+from pytest_fastest.collectreports import CHILDREN, merge, serial_order
+
 # Records every collection report the reporting process's hooks receive.
 COLLECT_RECORDER = """
 import json, os
@@ -192,3 +194,50 @@ def test_a_recording_plugin_does_not_change_outcomes(pytester: pytest.Pytester) 
         mp.setenv("COLLECT_RECORD", str(pytester.path / "ignored.json"))
         plain, fast = run_both(pytester, "-p", "collect_recorder")
     assert_same(plain, fast)
+
+
+# -- the controller's merge and order, on their own ---------------------------
+
+
+def _data(nodeid: str, *children: str) -> dict[str, Any]:
+    kind = {True: "Function", False: "Dir"}
+    return {
+        "nodeid": nodeid,
+        "outcome": "passed",
+        CHILDREN: [[child, kind["::" in child], None] for child in children],
+    }
+
+
+def test_a_directory_found_by_two_workers_is_reported_once_with_all_its_entries() -> None:
+    merged = merge(
+        [
+            _data("tests", "tests/test_b.py", "tests/test_d.py"),
+            _data("tests", "tests/test_a.py", "tests/test_b.py", "tests/test_c.py"),
+        ]
+    )
+    assert [child[0] for child in merged["tests"][CHILDREN]] == [
+        "tests/test_a.py",
+        "tests/test_b.py",
+        "tests/test_c.py",
+        "tests/test_d.py",
+    ]
+
+
+def test_each_collector_follows_its_children_and_the_session_comes_first() -> None:
+    reports = [
+        _data("pkg/test_b.py", "pkg/test_b.py::test_z", "pkg/test_b.py::test_y"),
+        _data("pkg", "pkg/test_b.py"),
+        _data("", "."),
+        _data("pkg", "pkg/__init__.py", "pkg/test_a.py"),
+        _data("pkg/test_a.py", "pkg/test_a.py::test_x"),
+        _data(".", "pkg", "data"),
+        _data("data"),
+        _data("pkg/__init__.py"),
+    ]
+    order = [data["nodeid"] for data in serial_order(merge(reports))]
+    assert order == ["", "data", "pkg/__init__.py", "pkg/test_a.py", "pkg/test_b.py", "pkg", "."]
+
+
+def test_reports_no_parent_lists_keep_their_order() -> None:
+    reports = [_data("b.py", "b.py::t"), _data("a.py", "a.py::t")]
+    assert [d["nodeid"] for d in serial_order(merge(reports))] == ["b.py", "a.py"]
