@@ -321,13 +321,24 @@ class Controller:
             terminal._numcollected = numcollected
         if deselected:
             # The same objects as the reports' results, as in a serial run.
-            items = [nodes_by_id.get(nodeid) or _DeselectedItem(nodeid) for nodeid in deselected]
+            items = [nodes_by_id.get(nodeid) or _ItemStandIn(nodeid) for nodeid in deselected]
             hook.pytest_deselected(items=items)
         session.testscollected = total_items
         if ordering.orders_units(self.config):
             self._learn_collection()  # --ff / --nf order the units: before any is dealt
         if self.config.option.collectonly:
             session.items = self._collected_items(collected)
+        else:
+            # Plugins count the run's tests here (pytest-sugar's progress bar,
+            # pytest-html's "N/M done"): stand-ins for the selected items, in
+            # collection order; the items themselves live in the workers.
+            order = {unit.path: unit.order for unit in self.plan.units}
+            stand_ins: list[Any] = [
+                nodes_by_id.get(nodeid) or _ItemStandIn(nodeid)
+                for path in sorted(self.file_nodeids, key=lambda p: order.get(p, len(order)))
+                for nodeid in self.file_nodeids[path]
+            ]
+            session.items = stand_ins
         hook.pytest_collection_finish(session=session)
         return True
 
@@ -793,10 +804,11 @@ def _group_by_file(config: pytest.Config) -> bool:
     return not config.option.maxfail and config.get_verbosity() == 0
 
 
-class _DeselectedItem:
-    """Stands in for an item deselected in a worker (pytest_deselected).
+class _ItemStandIn:
+    """Stands in for an item the workers collected: in ``session.items``,
+    and for one deselected in a worker (pytest_deselected).
 
-    No __slots__: the terminal reporter files these under
+    No __slots__: the terminal reporter files deselected ones under
     ``stats["deselected"]``, and plugins walking every list of its stats read
     each entry's ``__dict__`` (hypothesis does, at the terminal summary), as
     they can of a serial run's items and reports.
@@ -804,6 +816,17 @@ class _DeselectedItem:
 
     def __init__(self, nodeid: str) -> None:
         self.nodeid = nodeid
+
+    @property
+    def name(self) -> str:
+        return self.nodeid.rsplit("::", 1)[-1]
+
+    @property
+    def location(self) -> tuple[str, None, str]:
+        """The file of its node id (the terminal's "times" style counts a
+        module's tests by it); the line is not known here."""
+        path, _, domain = self.nodeid.partition("::")
+        return path, None, domain.replace("::", ".")
 
 
 def _jsonable(value: dict[str, Any]) -> dict[str, Any]:

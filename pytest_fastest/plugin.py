@@ -188,9 +188,6 @@ def _become_worker(config: pytest.Config, started: Any) -> None:
     worker.restart_capture(config)
     worker.skip_new_first_ids(config)
     worker.hide_configure_warnings()
-    # The controller reports: a worker has no terminal reporter (as with
-    # `-p no:terminal`, which pytest and plugins already handle).
-    config.pluginmanager.set_blocked("terminalreporter")
     sys.stdout.flush()
 
 

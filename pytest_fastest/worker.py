@@ -34,6 +34,7 @@ from collections import deque
 from typing import Any
 
 import pytest
+from _pytest.terminal import TerminalReporter
 
 from . import claims, collectreports, heap, report, wire
 from . import workeroutput as carrier
@@ -89,6 +90,19 @@ class WorkerSession:
         self.walk_dirs = False
         self.claimed_by_peer: set[str] = set()  # files whose empty report is not theirs
         self.directories: dict[Any, pytest.Directory] = {}  # by path: see pytest_collect_directory
+
+    def pytest_plugin_registered(self, plugin: Any, plugin_name: str, manager: Any) -> None:
+        """The controller reports, so a worker's terminal reporter formats
+        nothing (see _QuietTerminal); yet plugins look for one while they
+        configure, and pytest-sugar replaces it with its own (it crashed on
+        a worker without one). Each reporter registered under pytest's
+        name, pytest's or a plugin's, is swapped for a quiet one."""
+        if plugin_name != "terminalreporter" or isinstance(plugin, _QuietTerminal):
+            return
+        manager.unregister(plugin)
+        if type(plugin) is TerminalReporter:  # pytest's own: one that writes to /dev/null
+            plugin = _sink_reporter(self.config)
+        manager.register(_QuietTerminal(plugin), "terminalreporter")
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_sessionstart(self, session: pytest.Session) -> None:
@@ -479,15 +493,16 @@ class _QuietTerminal:
         return getattr(self._reporter, name)
 
 
-def _install_quiet_terminal(config: pytest.Config) -> None:
-    pm = config.pluginmanager
-    if pm.get_plugin("terminalreporter") is not None or not hasattr(pm, "unblock"):
-        return
-    from _pytest.terminal import TerminalReporter
-
+def _sink_reporter(config: pytest.Config) -> TerminalReporter:
     sink = open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115 - lives with the worker
-    pm.unblock("terminalreporter")
-    pm.register(_QuietTerminal(TerminalReporter(config, sink)), "terminalreporter")
+    return TerminalReporter(config, sink)
+
+
+def _install_quiet_terminal(config: pytest.Config) -> None:
+    """A quiet reporter for a worker that has none (`-p no:terminal`)."""
+    pm = config.pluginmanager
+    if pm.get_plugin("terminalreporter") is None and not pm.is_blocked("terminalreporter"):
+        pm.register(_QuietTerminal(_sink_reporter(config)), "terminalreporter")
 
 
 def _collection_tree(

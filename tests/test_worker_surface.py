@@ -7,6 +7,7 @@ it was (bytes and tuples included, as execnet carries them)."""
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -107,3 +108,68 @@ def test_a_configure_time_warning_is_printed_once(pytester: pytest.Pytester, fas
     if fastest:
         result.stdout.fnmatch_lines(["fastest: plan: 2*"])
     assert result.stderr.str().count("UserWarning: printed at configure time") == 1
+
+
+# A plugin that swaps pytest's terminal reporter for its own in its trylast
+# pytest_configure, as pytest-sugar does (it reads the reporter's config).
+REPORTER_SWAPPING_PLUGIN = """
+import os
+import pytest
+from _pytest.terminal import TerminalReporter
+
+class OwnReporter(TerminalReporter):
+    pass
+
+@pytest.hookimpl(trylast=True)
+def pytest_configure(config):
+    standard = config.pluginmanager.getplugin("terminalreporter")
+    own = OwnReporter(standard.config)
+    config.pluginmanager.unregister(standard)
+    config.pluginmanager.register(own, "terminalreporter")
+
+def pytest_collection_finish(session):
+    if not hasattr(session.config, "workerinput"):
+        with open(os.environ["ITEMS_RECORD"], "w") as f:
+            f.write(str(len(session.items)))
+"""
+
+
+@pytest.mark.parametrize("fastest", [False, True])
+def test_a_plugin_replacing_the_terminal_reporter_and_counting_items(
+    pytester: pytest.Pytester, fastest: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Guards: a worker has a (quiet) terminal reporter while plugins
+    configure (pytest-sugar's configure crashed in every worker without
+    one), and the controller's session.items holds one entry per selected
+    test at pytest_collection_finish (it was empty: pytest-sugar's progress
+    bar stayed at 0%, pytest-html's count at 0)."""
+    pytester.makepyfile(swapper=REPORTER_SWAPPING_PLUGIN)
+    pytester.syspathinsert()
+    monkeypatch.setenv("PYTHONPATH", str(pytester.path))
+    monkeypatch.setenv("ITEMS_RECORD", str(pytester.path / "items.txt"))
+    for i in range(4):
+        pytester.makepyfile(
+            **{f"test_m{i}": "def test_a():\n    pass\n\ndef test_b():\n    pass\n"}
+        )
+    args = ["-p", "fastest", "--fastest-workers=2", "--fastest-explain"] if fastest else []
+    result = pytester.runpytest_subprocess("-p", "swapper", "-k", "not m3", *args)
+    result.assert_outcomes(passed=6, deselected=2)
+    if fastest:
+        result.stdout.fnmatch_lines(["fastest: plan: 2*"])
+    assert (pytester.path / "items.txt").read_text() == "6"
+
+
+def test_the_times_style_shows_each_files_time(pytester: pytest.Pytester) -> None:
+    """console_output_style=times counts a module's tests in session.items
+    to know when its line ends (each file's line got no time before)."""
+    for i in range(4):
+        pytester.makepyfile(
+            **{f"test_m{i}": "def test_a():\n    pass\n\ndef test_b():\n    pass\n"}
+        )
+    result = pytester.runpytest_subprocess(
+        "-p", "fastest", "--fastest-workers=2", "-o", "console_output_style=times"
+    )
+    result.assert_outcomes(passed=8)
+    for i in range(4):  # in the order the workers finished them
+        pattern = re.compile(rf"test_m{i}.py \.\. +[\d.]+[um]?s$")
+        assert any(pattern.match(line) for line in result.outlines), result.outlines
