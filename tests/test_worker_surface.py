@@ -159,6 +159,7 @@ def test_a_plugin_replacing_the_terminal_reporter_and_counting_items(
     assert (pytester.path / "items.txt").read_text() == "6"
 
 
+@pytest.mark.skipif(pytest.version_tuple < (8, 4), reason="console_output_style=times: pytest 8.4+")
 def test_the_times_style_shows_each_files_time(pytester: pytest.Pytester) -> None:
     """console_output_style=times counts a module's tests in session.items
     to know when its line ends (each file's line got no time before)."""
