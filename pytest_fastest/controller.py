@@ -332,10 +332,9 @@ class Controller:
             # Plugins count the run's tests here (pytest-sugar's progress bar,
             # pytest-html's "N/M done"): stand-ins for the selected items, in
             # collection order; the items themselves live in the workers.
-            order = {unit.path: unit.order for unit in self.plan.units}
             stand_ins: list[Any] = [
                 nodes_by_id.get(nodeid) or _ItemStandIn(nodeid)
-                for path in sorted(self.file_nodeids, key=lambda p: order.get(p, len(order)))
+                for path in self._files_in_order()
                 for nodeid in self.file_nodeids[path]
             ]
             session.items = stand_ins
@@ -353,6 +352,12 @@ class Controller:
                 self.config, self.file_nodeids, self.plan.units
             )
 
+    def _files_in_order(self) -> list[str]:
+        """The collected files in pytest's collection order (the plan's);
+        files the plan did not know last."""
+        order = {unit.path: unit.order for unit in self.plan.units}
+        return sorted(self.file_nodeids, key=lambda path: order.get(path, len(order)))
+
     def _collected_items(self, collected: list[tuple[int, dict[str, Any]]]) -> list[Any]:
         """Stand-ins for the items the workers collected, in pytest's order,
         for --collect-only: the terminal reporter prints them itself."""
@@ -363,9 +368,8 @@ class Controller:
             for nodeid, (text, doc) in tree.get("nodes", {}).items():
                 nodes.setdefault(nodeid, _ReplayNode(nodeid, text, doc))
             chains.update(tree.get("chains", {}))
-        order = {unit.path: unit.order for unit in self.plan.units}
         items = []
-        for path in sorted(self.file_nodeids, key=lambda p: order.get(p, len(order))):
+        for path in self._files_in_order():
             unit_chains = chains.get(path)
             for index, nodeid in enumerate(self.file_nodeids[path]):
                 chain = [nodes[n] for n in unit_chains[index]] if unit_chains else []
