@@ -83,6 +83,15 @@ def _loaded_conftests(config: pytest.Config) -> dict[str, Any]:
     return loaded
 
 
+# Modules of pytest's own plugins, ours, and pytest-xdist's.
+OWN_OR_PYTESTS = ("_pytest.", "pytest_fastest.", "xdist.")
+
+
+def plugin_module(plugin: Any) -> str:
+    """The module a plugin comes from (a module plugin, or an object's class)."""
+    return getattr(plugin, "__name__", type(plugin).__module__)
+
+
 def _third_party_reason(config: pytest.Config) -> str | None:
     """A loaded plugin (not a conftest, not pytest's own) that decides the
     file set or needs the whole item list: such runs stay in-process."""
@@ -101,9 +110,9 @@ def _third_party_reason(config: pytest.Config) -> str | None:
                 return f"plugin {name} reaches workers only through pytest-xdist's hooks"
     for hook_name in FILE_SET_HOOKS:
         for impl in getattr(pm.hook, hook_name).get_hookimpls():
-            module = getattr(impl.plugin, "__name__", type(impl.plugin).__module__)
+            module = plugin_module(impl.plugin)
             plugin_file = getattr(impl.plugin, "__file__", "") or ""
-            if module.startswith(("_pytest.", "pytest_fastest.", "xdist.")):
+            if module.startswith(OWN_OR_PYTESTS):
                 continue
             if os.path.basename(plugin_file) == "conftest.py":
                 continue  # conftests are read by static discovery

@@ -26,23 +26,22 @@ from typing import Any
 
 import pytest
 
+from .activation import OWN_OR_PYTESTS, plugin_module
 from .report import node_id
-
-# Plugins whose pytest_collectreport looks only at failed or skipped reports,
-# or (the "last failed" plugin) is served by the reports workers send anyway.
-_HANDLED = ("_pytest.", "pytest_fastest.", "xdist.")
 
 # The key of a sent report's children: [node id, type name, item location or None].
 CHILDREN = "fastest_children"
 
 
 def all_wanted(config: pytest.Config) -> bool:
-    """Whether a plugin outside pytest wants every collection report."""
-    for impl in config.pluginmanager.hook.pytest_collectreport.get_hookimpls():
-        module = getattr(impl.plugin, "__name__", type(impl.plugin).__module__)
-        if not module.startswith(_HANDLED):
-            return True
-    return False
+    """Whether a plugin outside pytest wants every collection report.
+
+    pytest's own look only at failed or skipped reports, or (the "last
+    failed" plugin) are served by the reports workers send anyway."""
+    return any(
+        not plugin_module(impl.plugin).startswith(OWN_OR_PYTESTS)
+        for impl in config.pluginmanager.hook.pytest_collectreport.get_hookimpls()
+    )
 
 
 def last_failed(config: pytest.Config, report: pytest.CollectReport) -> bool:
@@ -82,10 +81,13 @@ def merge(reports: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
         known = {child[0] for child in first.get(CHILDREN, [])}
         added = [child for child in data.get(CHILDREN, []) if child[0] not in known]
         if added:
-            together = first.get(CHILDREN, []) + added
-            if all("::" not in child[0] for child in together):  # a directory's entries
-                together.sort(key=lambda child: _sibling_key(child[0]))
-            first[CHILDREN] = together
+            first[CHILDREN] = first.get(CHILDREN, []) + added
+    for nodeid, data in merged.items():
+        entries = data.get(CHILDREN)
+        # A directory's entries in pytest's order; the session's children
+        # (the arguments) and a module's or class's stay as they came.
+        if nodeid and entries and all("::" not in child[0] for child in entries):
+            entries.sort(key=lambda child: _sibling_key(child[0]))
     return merged
 
 
@@ -101,10 +103,9 @@ def serial_order(merged: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
     collector's after its children's (pytest reports a collector once all
     below it is collected), siblings in collection order.
 
-    Children of a module or class come from the one worker that collected
-    it, in its order; a directory's children, found by several workers,
-    are put in pytest's directory order. Reports no parent lists (the
-    parents' passed reports were not sent) follow, in the order they came.
+    Children are visited in the order `merge` left them. Reports no parent
+    lists (the parents' passed reports were not sent) follow, in the order
+    they came.
     """
     out: list[dict[str, Any]] = []
     placed: set[str] = set()
@@ -114,10 +115,7 @@ def serial_order(merged: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
 
     def visit(nodeid: str) -> None:
         placed.add(nodeid)
-        below = kids(nodeid)
-        if all("::" not in kid for kid in below):  # a directory's entries
-            below.sort(key=_sibling_key)
-        for kid in below:
+        for kid in kids(nodeid):
             if kid not in placed:
                 visit(kid)
         out.append(merged[nodeid])
