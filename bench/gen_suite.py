@@ -14,6 +14,10 @@ Suites (test counts are what plain pytest collects):
   cpu      200 tests of ~20 ms of CPU each (busy loop on process time), 20 files
   imports  200 files whose import takes ~20 ms of CPU (a table computed at
            module level), 1-2 tests each (300 tests)
+  pole     a long pole: one file of 60 tests x 20 ms of CPU (a parametrized
+           test and a class) beside 20 files of 5 tests x 5 ms, 160 tests:
+           the long file is two thirds of the work, so no dealing of whole
+           files ends before it (what --fastest-split is for)
   mixed    a correctness suite: passes, failures, errors in setup and teardown,
            skip / xfail / xpass (strict too), session/module/class fixtures,
            parametrize, classes, prints, warnings; its expected outcome counts
@@ -115,6 +119,23 @@ def _cpu() -> Files:
     for f in range(20):
         tests = "".join(f"\n\ndef test_cpu{t}():\n    assert _burn(0.020) > 0\n" for t in range(10))
         yield f"tests/test_cpu{f:02d}.py", _BURN + tests
+
+
+def _pole() -> Files:
+    long_file = (
+        _BURN
+        + "\n\nimport pytest\n\n\n@pytest.mark.parametrize('n', range(40))\n"
+        + "def test_long(n):\n    assert _burn(0.020) > 0\n\n\nclass TestLong:\n"
+        + "".join(
+            f"    def test_m{t}(self):\n        assert _burn(0.020) > 0\n\n" for t in range(20)
+        )
+    )
+    yield "tests/test_pole.py", long_file.rstrip("\n") + "\n"
+    for f in range(20):
+        tests = "".join(
+            f"\n\ndef test_short{t}():\n    assert _burn(0.005) > 0\n" for t in range(5)
+        )
+        yield f"tests/test_short{f:02d}.py", _BURN + tests
 
 
 _IMPORT_HEAVY = '''\
@@ -350,6 +371,7 @@ SUITES: dict[str, Callable[[], Files]] = {
     "large": lambda: _shapes(1000),
     "cpu": _cpu,
     "imports": _imports,
+    "pole": _pole,
     "mixed": _mixed,
 }
 

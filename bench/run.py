@@ -12,6 +12,7 @@ rotated order, and so on, so machine noise hits every mode alike. Modes:
   plain          pytest
   xdist          pytest -n N            (pytest-xdist; --xdist-n, default 2)
   fastest        pytest -p fastest      (auto workers; durations recorded by earlier runs)
+  fastest-split  pytest -p fastest --fastest-split (long files run in parts)
   fastest-first  pytest -p fastest with no .pytest_cache: no recorded durations and
                  no discovery cache, as a CI job that does not keep .pytest_cache
   baseline       pytest -p fastest from another install (--baseline DIR): an
@@ -75,7 +76,7 @@ NX_OPTIONAL = ("numpy", "scipy", "pandas", "matplotlib", "pygraphviz", "pydot", 
 # What "cold" removes in the collect copy before timing discover.
 COLD_REMOVE = (".pytest_cache", ".fastest", ".fastest_cache", "__fastest_cache__")
 # The modes that run pytest -p fastest (baseline: another install of it).
-FASTEST_MODES = ("fastest", "fastest-first", "baseline")
+FASTEST_MODES = ("fastest", "fastest-split", "fastest-first", "baseline")
 RUN_MODES = ("plain", "xdist", *FASTEST_MODES)
 # Modes the warm-up runs once before timing: plain writes the bytecode caches,
 # fastest records the durations its later runs plan with (without it, the
@@ -290,6 +291,8 @@ def mode_command(
         return suite.run_dir, [*pytest, *suite.args]
     if mode == "xdist":
         return suite.run_dir, [*pytest, "-n", xdist_n, *suite.args]
+    if mode == "fastest-split":
+        return suite.run_dir, [*pytest, "-p", "fastest", "--fastest-split", *suite.args]
     if mode in FASTEST_MODES:
         return suite.run_dir, [*pytest, "-p", "fastest", *suite.args]
     if mode == "halves":
@@ -327,7 +330,7 @@ def unavailable_modes(modes: list[str], baseline: Path | None = None) -> dict[st
     if "xdist" in modes and importlib.util.find_spec("xdist") is None:
         why["xdist"] = "pytest-xdist is not installed"
     if importlib.util.find_spec("pytest_fastest") is None:
-        for mode in ("fastest", "fastest-first"):
+        for mode in ("fastest", "fastest-split", "fastest-first"):
             if mode in modes:
                 why[mode] = "pytest-fastest is not installed"
     if any(m.startswith("discover") for m in modes):
@@ -585,7 +588,8 @@ def print_tables(results: dict[str, dict[str, dict[str, float]]], xdist_label: s
         )
     brows = _against_fastest(results, "baseline", "baseline", plain_column=False)
     hrows = _against_fastest(results, "halves", "halves (2 x plain at once)", plain_column=True)
-    for table in (rows, crows, brows, hrows):
+    srows = _against_fastest(results, "fastest-split", "--fastest-split", plain_column=True)
+    for table in (rows, crows, brows, hrows, srows):
         if len(table) == 1:
             continue
         widths = [max(len(row[i]) for row in table) for i in range(len(table[0]))]

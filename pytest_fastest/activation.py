@@ -244,14 +244,19 @@ def make_plan(config: pytest.Config) -> tuple[planning.Plan, list[str]]:
     total = sum(u.cost for u in units)
     usable = cpus.usable_cpus()
     measured = all(u.measured for u in units)
-    count, why = planning.choose_workers(
-        total, len(units), options.workers(config), usable, measured
-    )
+    requested = options.workers(config)
+    split = options.split(config)
+    # Split, a long file is work for several workers.
+    most = requested if isinstance(requested, int) and requested else usable
+    n_units = planning.divisible(units, most) if split else len(units)
+    count, why = planning.choose_workers(total, n_units, requested, usable, measured)
     if count > options.MAX_WORKERS:
         notices.append(f"fastest: {count} workers requested: capped at {options.MAX_WORKERS}")
         count = options.MAX_WORKERS
     the_plan = planning.Plan(count, why, usable)
     if count:
+        if split:
+            planning.split_long(units, count)
         the_plan.units = planning.assign(units, count)
     return the_plan, notices
 

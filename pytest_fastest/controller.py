@@ -435,7 +435,12 @@ class Controller:
         for unit in self.plan.units:
             together = members.get(unit.path)
             if together is None:
-                state = UnitState(unit.path, unit.relpath, self.file_nodeids.get(unit.path, []))
+                nodeids = self.file_nodeids.get(unit.path, [])
+                parts = planning.cut(nodeids, unit.parts) if unit.parts > 1 else []
+                if len(parts) > 1:
+                    self._add_parts(unit, parts, home(unit), handles)
+                    continue
+                state = UnitState(unit.path, unit.relpath, nodeids)
                 self._add_unit(home(unit), unit.cost, state, None, unit.measured)
             elif together[0] is unit:
                 nodeids = [n for member in together for n in self.file_nodeids.get(member.path, [])]
@@ -586,6 +591,20 @@ class Controller:
         self.units[unit_id] = state
         for path in paths:
             self.states_by_relpath.setdefault(path, []).append(state)
+
+    def _add_parts(
+        self, unit: planning.Unit, parts: list[list[str]], collector: int, handles: dict[str, int]
+    ) -> None:
+        """A split file (--fastest-split): one unit per part, each naming
+        its tests. The first part is queued for the worker that collected
+        the file, the others for the workers the plan dealt them to, which
+        collect the file when the part arrives (as when they steal a unit)."""
+        planned = [handles[f"gw{worker}"] for worker in unit.part_workers]
+        homes = list(dict.fromkeys([collector, *planned, *handles.values()]))
+        total = sum(len(part) for part in parts)
+        for part, part_home in zip(parts, homes[: len(parts)], strict=True):
+            state = UnitState(unit.path, unit.relpath, part)
+            self._add_unit(part_home, unit.cost * len(part) / total, state, part, unit.measured)
 
     def _exit_status(self, event: tuple[Any, ...]) -> int | None:
         """The lost worker's wait status: given, or asked of the zygote.

@@ -41,6 +41,13 @@ THREADS_HELP = (
     "leaves them as they are, or a whole number >= 1 (default: auto)"
 )
 
+SPLIT_HELP = (
+    "run a test file estimated to take longer than a worker's share of the "
+    "run in parts, on several workers (its module- and class-scoped fixtures "
+    "then run once per part, and its tests' output in several places); "
+    "without it each file runs whole on one worker (default: off)"
+)
+
 AUTO = "auto"
 KEEP = "keep"
 
@@ -134,10 +141,18 @@ def add_options(parser: pytest.Parser) -> None:
         help="after the run, write the durations measured into the durations file "
         "(merged: files that did not run keep theirs), to commit or cache it",
     )
+    group.addoption(
+        "--fastest-split",
+        dest="fastest_split",
+        action="store_true",
+        default=None,
+        help=SPLIT_HELP,
+    )
     parser.addini("fastest_workers", WORKERS_HELP, default="auto")
     parser.addini("fastest_durations", DURATIONS_HELP, default="")
     parser.addini("fastest_start", START_HELP, default="fork")
     parser.addini("fastest_threads", THREADS_HELP, default="auto")
+    parser.addini("fastest_split", SPLIT_HELP, type="bool", default=False)
 
 
 def workers(config: pytest.Config) -> int | str:
@@ -161,6 +176,14 @@ def threads(config: pytest.Config) -> int | str:
         except argparse.ArgumentTypeError as exc:
             raise pytest.UsageError(str(exc)) from None
     return value
+
+
+def split(config: pytest.Config) -> bool:
+    """Whether long files run in parts (--fastest-split, or the ini key)."""
+    value = getattr(config.option, "fastest_split", None)
+    if value is None:
+        return bool(config.getini("fastest_split"))
+    return bool(value)
 
 
 def start_method(config: pytest.Config) -> str:
