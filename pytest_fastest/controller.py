@@ -197,6 +197,8 @@ class Controller:
         # same _wait() as the channel's EOF, before that lost event is handled.
         self.exit_statuses: dict[int, int] = {}
         self.next_exit_poll = 0.0
+        # An exit status a plugin set in a worker's sessionfinish (see there).
+        self.plugin_exitstatus = 0
         self.has_node_hooks = hasattr(config.hook, "pytest_configure_node")
         self.all_collect_reports = collectreports.all_wanted(config)
         self.thread_setting = options.threads(config)
@@ -533,6 +535,8 @@ class Controller:
             message = json.loads(payload)
             node.workeroutput = carrier.unpack(message.get("workeroutput", {}))
             node.timing = message.get("timing", {})
+            if message.get("exitstatus") and not self.plugin_exitstatus:
+                self.plugin_exitstatus = int(message["exitstatus"])
             for data in message.get("warnings", []):
                 self.config.hook.pytest_warning_recorded.call_historic(
                     kwargs=report.warning_from_data(data)
@@ -754,6 +758,16 @@ class Controller:
                     f"fastest: {node.id}: collected in {t['collect']:.2f}s{extra}, then ran "
                     f"{t['run']:.2f}s (of which {t['waited']:.2f}s waiting for work{again})"
                 )
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        """A plugin changed a worker's exit status at its sessionfinish,
+        from what lives in the worker: pytest-rerunfailures' --fail-on-flaky
+        makes a passing run exit 7 when an item ran more than once, and the
+        items are the workers'. In a serial run the one session would end
+        so: a run that passed here takes that status."""
+        if self.plugin_exitstatus and session.exitstatus == 0:
+            session.exitstatus = self.plugin_exitstatus
 
     def _await_exits(self) -> None:
         """Let workers that sent their final message exit on their own:

@@ -28,6 +28,7 @@ import inspect
 import json
 import os
 import select
+import sys
 import time
 import warnings
 from collections import deque
@@ -60,6 +61,7 @@ class WorkerSession:
         self.config = config
         self.channel = channel
         self.items_by_file: dict[str, list[pytest.Item]] = {}
+        self.all_items: list[pytest.Item] = []  # of every collection pass, in order
         self.deselected: list[str] = []
         self.collected = 0
         self.collect_reports: list[dict[str, Any]] = []
@@ -137,6 +139,11 @@ class WorkerSession:
             self._collecting_initial = False
             self._scope = None
         self._group(session.items, set(units))
+        # Each pass replaces session.items with its own; plugins reading it
+        # later (pytest-rerunfailures' --fail-on-flaky, at sessionfinish)
+        # must see every item this worker collected, as a serial run's has.
+        self.all_items.extend(session.items)
+        session.items = self.all_items
 
     def _group(self, items: list[pytest.Item], units: set[str]) -> None:
         """Give each item to the unit (file or directory) that holds it. An
@@ -401,6 +408,8 @@ class WorkerSession:
 
     @pytest.hookimpl(wrapper=True, trylast=True)
     def pytest_sessionfinish(self, session: pytest.Session) -> Any:
+        # The innermost wrapper: around the plain implementations only.
+        status_before = session.exitstatus
         result = yield
         workeroutput = getattr(self.config, "workeroutput", {})
         now = time.perf_counter()
@@ -417,11 +426,17 @@ class WorkerSession:
             warning = pytest.PytestWarning(f"pytest-fastest: {workerid}: {line}")
             message = warnings.WarningMessage(warning, pytest.PytestWarning, __file__, 0)
             self.warnings.append(report.warning_to_data(message, "runtest", "", None))
+        final: dict[str, Any] = {
+            "workeroutput": packed,
+            "warnings": self.warnings,
+            "timing": timing,
+        }
+        if session.exitstatus != status_before:
+            # A plugin set the exit status from what only this worker knows
+            # (pytest-rerunfailures' --fail-on-flaky: 7): the controller's run takes it.
+            final["exitstatus"] = int(session.exitstatus)
         try:
-            self.channel.send_json(
-                wire.FINAL,
-                {"workeroutput": packed, "warnings": self.warnings, "timing": timing},
-            )
+            self.channel.send_json(wire.FINAL, final)
         except OSError:
             pass
         return result
@@ -568,6 +583,20 @@ def install(config: pytest.Config) -> None:
     worker = WorkerSession(config, channel)
     config.stash[WORKER_KEY] = worker
     config.pluginmanager.register(worker, "fastest-worker")
+    _let_rerunfailures_log_reruns()
+
+
+def _let_rerunfailures_log_reruns() -> None:
+    """pytest-rerunfailures logs a rerun attempt's report (the "R" in the
+    progress, "1 rerun" in the summary) in a worker only when pytest-xdist
+    1.20+ is installed: older xdist workers ended at the first report of a
+    test. Our workers take every report of a test, so where pytest-xdist is
+    not installed its check is answered as 1.20+ would answer it (the
+    reruns were run, and not shown: 2026-12-02, pytest-rerunfailures 16.7)."""
+    module = sys.modules.get("pytest_rerunfailures")
+    check = getattr(module, "works_with_current_xdist", None)
+    if check is not None and not check():
+        module.works_with_current_xdist = lambda: True  # type: ignore[union-attr]
 
 
 def skip_new_first_ids(config: pytest.Config) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 
 import pytest
 
@@ -174,3 +175,106 @@ def test_the_times_style_shows_each_files_time(pytester: pytest.Pytester) -> Non
     for i in range(4):  # in the order the workers finished them
         pattern = re.compile(rf"test_m{i}.py \.\. +[\d.]+[um]?s$")
         assert any(pattern.match(line) for line in result.outlines), result.outlines
+
+
+# As pytest-rerunfailures' --fail-on-flaky: at sessionfinish, a passing run
+# exits 7 when an item ran more than once (here: when a test marked its item).
+EXIT_STATUS_PLUGIN = """
+import pytest
+
+@pytest.fixture
+def mark_item(request):
+    request.node.ran_twice = True
+
+@pytest.hookimpl(trylast=True)
+def pytest_sessionfinish(session, exitstatus):
+    if exitstatus == 0 and any(getattr(item, "ran_twice", False) for item in session.items):
+        session.exitstatus = 7
+"""
+
+
+@pytest.mark.parametrize("failing", [False, True])
+def test_an_exit_status_a_plugin_sets_in_a_worker_is_the_runs(
+    pytester: pytest.Pytester, failing: bool
+) -> None:
+    """Guards: the items live in the workers, so a plugin deciding the exit
+    status from them at sessionfinish decides it there; the run exits with
+    it as a serial run does (it exited 0). A run that failed keeps its 1,
+    as serially (the plugin only turns a passing run's 0)."""
+    pytester.makeconftest(EXIT_STATUS_PLUGIN)
+    for i in range(4):
+        pytester.makepyfile(**{f"test_m{i}": "def test_a():\n    pass\n"})
+    pytester.makepyfile(test_marked=f"def test_marked(mark_item):\n    assert {not failing}\n")
+    expected = 1 if failing else 7
+    assert pytester.runpytest_subprocess().ret == expected
+    fast = pytester.runpytest_subprocess("-p", "fastest", "--fastest-workers=2")
+    fast.stdout.fnmatch_lines(["fastest: 2 workers*"])
+    assert fast.ret == expected
+
+
+def test_rerunfailures_logs_its_reruns_in_a_worker_without_pytest_xdist(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """pytest-rerunfailures asks whether pytest-xdist 1.20+ is installed
+    before it logs a rerun attempt in a worker: without pytest-xdist the
+    reruns ran but "R" and "1 rerun" were missing (checked by hand with
+    pytest-rerunfailures 16.7 in a venv without pytest-xdist). A worker
+    answers its check as 1.20+ would; an answer already true stays."""
+    import types
+
+    from pytest_fastest import worker
+
+    fake = types.ModuleType("pytest_rerunfailures")
+    fake.works_with_current_xdist = lambda: None  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "pytest_rerunfailures", fake)
+    worker._let_rerunfailures_log_reruns()
+    assert fake.works_with_current_xdist() is True  # type: ignore[attr-defined]
+
+    def installed() -> bool:
+        return True
+
+    fake.works_with_current_xdist = installed  # type: ignore[attr-defined]
+    worker._let_rerunfailures_log_reruns()
+    assert fake.works_with_current_xdist is installed  # type: ignore[attr-defined]
+
+
+SESSION_ITEMS_RECORDER = """
+import os, pytest
+
+# Read when used: a root conftest is imported before the workers exist.
+def worker():
+    return os.environ.get("PYTEST_XDIST_WORKER", "serial")
+
+@pytest.fixture(autouse=True)
+def record_run(request):
+    with open(f"ran-{worker()}", "a") as f:
+        f.write(request.node.nodeid + "\\n")
+
+def pytest_sessionfinish(session):
+    with open(f"items-{worker()}", "w") as f:
+        f.write("\\n".join(item.nodeid for item in session.items))
+"""
+
+
+def test_a_workers_session_items_hold_every_test_it_collected(pytester: pytest.Pytester) -> None:
+    """Guards: each collection pass of a worker (its share, files taken
+    from a slower worker, files of stolen units) replaced session.items
+    with its own items, so a plugin reading them at sessionfinish missed
+    the earlier passes' (--fail-on-flaky then missed a flaky test)."""
+    pytester.makeconftest(SESSION_ITEMS_RECORDER)
+    test = "def test_t():\n    pass\n"
+    # A slow import in one share: the peer takes the files after it.
+    pytester.makepyfile(test_a="import time\ntime.sleep(1.5)\n" + test)
+    for name in "bcdefgh":
+        pytester.makepyfile(**{f"test_{name}": test})
+    result = pytester.runpytest_subprocess(
+        "-p", "fastest", "--fastest-workers=2", "--fastest-explain"
+    )
+    result.assert_outcomes(passed=8)
+    result.stdout.fnmatch_lines(["*files taken from a slower worker*"])
+    records = sorted(pytester.path.glob("ran-gw*"))
+    assert records
+    for record in records:
+        ran = set(record.read_text().split())
+        items = set((pytester.path / record.name.replace("ran-", "items-")).read_text().split())
+        assert ran <= items, record.name
