@@ -213,7 +213,7 @@ def make_plan(config: pytest.Config) -> tuple[planning.Plan, list[str]]:
 
     reason = _third_party_reason(config)
     if reason is not None:
-        return planning.Plan(0, reason), []
+        return planning.Plan(0, reason, announce=True), []
     found = settings.from_config(config)
     if isinstance(found, str):
         return planning.Plan(0, found), []
@@ -234,6 +234,19 @@ def make_plan(config: pytest.Config) -> tuple[planning.Plan, list[str]]:
     )
     if inventory.cache_warning:
         notices.append(f"fastest: {inventory.cache_warning}")
+    from . import benchmarking
+
+    # Test modules, conftests and other Python files (helpers defining
+    # fixtures); not data files.
+    sources = (
+        info.path
+        for info in inventory.files
+        if info.kind != discovery.WALK_ERROR
+        and (info.kind != discovery.OTHER_FILE or info.path.endswith(".py"))
+    )
+    timed = benchmarking.reason(config, sources)
+    if timed is not None:
+        return planning.Plan(0, timed, announce=True), notices
     from_file, notice = durations_file.read(config)
     if notice is not None:
         notices.append(notice)
@@ -297,9 +310,14 @@ class FastestSession:
                 print(line)
 
     def pytest_report_header(self, config: pytest.Config) -> str | None:
-        """One header line when workers run (a serial-looking run adds none;
-        nor does --collect-only, whose output is pytest's exactly)."""
-        if self.controller is None or config.option.collectonly:
+        """One header line when workers run, or when a plugin keeps the run
+        in-process (a run too small for workers adds none; nor does
+        --collect-only, whose output is pytest's exactly)."""
+        if config.option.collectonly:
+            return None
+        if self.controller is None:
+            if self.plan is not None and self.plan.announce:
+                return f"fastest: in-process ({self.plan.reason})"
             return None
         the_plan = self.controller.plan
         count = the_plan.workers

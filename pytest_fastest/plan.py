@@ -89,10 +89,13 @@ class Unit:
 
 
 class Plan:
-    def __init__(self, workers: int, reason: str, cpus: int = 1) -> None:
+    def __init__(self, workers: int, reason: str, cpus: int = 1, announce: bool = False) -> None:
         self.workers = workers  # 0 = in-process
         self.reason = reason  # why this worker count
         self.cpus = cpus  # usable CPUs when planned: the workers' share of thread pools
+        # In-process because of a plugin, which the header says: the user
+        # asked for workers and did nothing to turn them off.
+        self.announce = announce
         self.units: list[Unit] = []
 
     def files_of(self, worker: int) -> list[str]:

@@ -200,7 +200,11 @@ class TestThirdPartyCollectionHooks:
         plain, fast = run_both(pytester, "-p", module, "--fastest-explain")
         assert_same(plain, fast)
         fast.result.stdout.fnmatch_lines(
-            [f"fastest: in-process: plugin {module} needs the whole item list"]
+            [
+                # The header says it (the user asked for workers), and --fastest-explain.
+                f"fastest: in-process (plugin {module} needs the whole item list)",
+                f"fastest: in-process: plugin {module} needs the whole item list",
+            ]
         )
 
     def test_a_plugin_that_needs_xdists_hooks_stays_in_process_without_xdist(
