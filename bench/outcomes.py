@@ -3,6 +3,7 @@
     python bench/outcomes.py                          # toolz, pyflakes, simplejson
     python bench/outcomes.py --projects networkx      # several minutes
     python bench/outcomes.py --projects toolz --fastest-runs 3
+    python bench/outcomes.py --fastest-arg=--fastest-split   # long files in parts
 
 Each project is a package installed in this interpreter whose tests ship
 inside it (`pip install toolz pyflakes simplejson networkx`). Its test
@@ -123,7 +124,9 @@ def differences(plain: Outcomes, other: Outcomes, limit: int = 10) -> list[str]:
     return diffs
 
 
-def compare_project(project: str, fastest_runs: int, workers: str, recorder_dir: Path) -> bool:
+def compare_project(
+    project: str, fastest_runs: int, workers: str, recorder_dir: Path, extra: Sequence[str] = ()
+) -> bool:
     path = package_dir(project)
     with tempfile.TemporaryDirectory(prefix=f"outcomes-{project}-") as tmp:
         cwd = Path(tmp)
@@ -147,7 +150,14 @@ def compare_project(project: str, fastest_runs: int, workers: str, recorder_dir:
         same = True
         for i in range(1, fastest_runs + 1):
             fast = record(
-                [*pytest, "-p", "fastest", f"--fastest-workers={workers}", "--fastest-explain"],
+                [
+                    *pytest,
+                    "-p",
+                    "fastest",
+                    f"--fastest-workers={workers}",
+                    "--fastest-explain",
+                    *extra,
+                ],
                 cwd,
                 recorder_dir,
             )
@@ -177,6 +187,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--workers", default="auto", help="--fastest-workers for the fastest runs (default auto)"
     )
+    parser.add_argument(
+        "--fastest-arg",
+        action="append",
+        default=[],
+        help="one more argument for the fastest runs (repeatable), "
+        "e.g. --fastest-arg=--fastest-split",
+    )
     args = parser.parse_args(argv)
     if importlib.util.find_spec("pytest_fastest") is None:
         print(f"pytest-fastest is not installed in {sys.executable}")
@@ -185,7 +202,9 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="outcomes-recorder-") as tmp:
         recorder_dir = recorder_copy(Path(tmp))
         for project in filter(None, args.projects.split(",")):
-            ok &= compare_project(project, args.fastest_runs, args.workers, recorder_dir)
+            ok &= compare_project(
+                project, args.fastest_runs, args.workers, recorder_dir, args.fastest_arg
+            )
     print("\nevery run the same as plain pytest" if ok else "\nSOME RUNS DIFFER from plain pytest")
     return 0 if ok else 1
 

@@ -392,6 +392,12 @@ class WorkerSession:
     def pytest_warning_recorded(
         self, warning_message: Any, when: str, nodeid: str, location: Any
     ) -> None:
+        if when == "config":
+            # Recorded while pytest loaded plugins and configured (a plugin's
+            # import, issue_config_time_warning): the controller, with the same
+            # plugins, options and ini, recorded it once, as a serial run does.
+            # (This hook is historic: a forked worker gets the controller's too.)
+            return
         self.warnings.append(report.warning_to_data(warning_message, when, nodeid, location))
 
     def pytest_runtest_logfinish(self, nodeid: str, location: tuple[str, int | None, str]) -> None:

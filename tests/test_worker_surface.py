@@ -11,6 +11,7 @@ import re
 import sys
 
 import pytest
+from equivalence import RECORDER, assert_same, run
 
 from pytest_fastest import workeroutput
 
@@ -278,3 +279,24 @@ def test_a_workers_session_items_hold_every_test_it_collected(pytester: pytest.P
         ran = set(record.read_text().split())
         items = set((pytester.path / record.name.replace("ran-", "items-")).read_text().split())
         assert ran <= items, record.name
+
+
+@pytest.mark.parametrize("start", ["fork", "spawn"])
+def test_a_config_time_warning_is_counted_once(pytester: pytest.Pytester, start: str) -> None:
+    """Guards: a warning recorded while pytest loads plugins (a plugin's
+    import) reached the summary once per worker too: "3 warnings" with two
+    workers, forked (the hook is historic, and a fork inherits the
+    controller's record) or spawned (each loads the plugins again). As
+    under pytest-xdist; a serial run counts 1."""
+    pytester.makepyfile(noisy="import warnings\nwarnings.warn('noisy import', UserWarning)\n")
+    for i in range(4):
+        pytester.makepyfile(**{f"test_m{i}": "def test_a():\n    pass\n"})
+    pytester.makepyfile(outcome_recorder=RECORDER)
+    pytester.syspathinsert()
+    plain = run(pytester, "-p", "noisy", fastest=False)
+    fast = run(
+        pytester, "-p", "noisy", "--fastest-workers=2", f"--fastest-start={start}", fastest=True
+    )
+    assert plain.summary == "4 passed, 1 warning"
+    assert_same(plain, fast)
+    fast.result.stdout.fnmatch_lines(["fastest: 2 workers*"])
