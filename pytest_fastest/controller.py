@@ -197,6 +197,8 @@ class Controller:
         # same _wait() as the channel's EOF, before that lost event is handled.
         self.exit_statuses: dict[int, int] = {}
         self.next_exit_poll = 0.0
+        # The worker whose record of each conftest's collection warning is kept.
+        self.conftest_warnings: dict[tuple[Any, ...], str] = {}
         # An exit status a plugin set in a worker's sessionfinish (see there).
         self.plugin_exitstatus = 0
         self.has_node_hooks = hasattr(config.hook, "pytest_configure_node")
@@ -537,10 +539,7 @@ class Controller:
             node.timing = message.get("timing", {})
             if message.get("exitstatus") and not self.plugin_exitstatus:
                 self.plugin_exitstatus = int(message["exitstatus"])
-            for data in message.get("warnings", []):
-                self.config.hook.pytest_warning_recorded.call_historic(
-                    kwargs=report.warning_from_data(data)
-                )
+            self._record_warnings(message.get("warnings", ()))
             self.finished.add(handle)
             self._node_down(node, None)
 
@@ -556,8 +555,8 @@ class Controller:
         path_in_location, lineno, domain = message["location"]
         location = (sys.intern(path_in_location), lineno, domain)
         hook.pytest_runtest_logstart(nodeid=nodeid, location=location)
-        for data in message.get("warnings", ()):
-            hook.pytest_warning_recorded.call_historic(kwargs=report.warning_from_data(data))
+        if "warnings" in message:
+            self._record_warnings(message["warnings"])
         path = nodeid.split("::", 1)[0]
         parsed = self.node_ids.get(nodeid)  # parsed once, at collection
         for rep in report.decode_test(self.config, message["reports"], nodeid, location, parsed):
@@ -566,6 +565,22 @@ class Controller:
         self.replayed += 1
         for state in self.states_by_relpath.get(path, ()):
             state.done.add(nodeid)
+
+    def _record_warnings(self, warnings: Any) -> None:
+        """Workers' warnings into this process's pytest_warning_recorded.
+
+        A conftest is imported by every worker that collects below it, once
+        in a serial run: what its import warned (a warning located in it,
+        recorded while collecting) is kept from the first worker that
+        reported it. Repeats within that worker are kept, as serially."""
+        hook = self.config.hook
+        for data in warnings:
+            worker = data.get("worker")
+            if worker is not None:
+                key = (data["filename"], data["lineno"], data["message"], *data["category"])
+                if self.conftest_warnings.setdefault(key, worker) != worker:
+                    continue
+            hook.pytest_warning_recorded.call_historic(kwargs=report.warning_from_data(data))
 
     def _add_unit(
         self,

@@ -398,7 +398,12 @@ class WorkerSession:
             # plugins, options and ini, recorded it once, as a serial run does.
             # (This hook is historic: a forked worker gets the controller's too.)
             return
-        self.warnings.append(report.warning_to_data(warning_message, when, nodeid, location))
+        data = report.warning_to_data(warning_message, when, nodeid, location)
+        if when == "collect" and os.path.basename(warning_message.filename) == "conftest.py":
+            # Each worker collecting below a conftest imports it: the controller
+            # keeps one worker's record of what the conftest's import warned.
+            data["worker"] = os.environ.get("PYTEST_XDIST_WORKER", "")
+        self.warnings.append(data)
 
     def pytest_runtest_logfinish(self, nodeid: str, location: tuple[str, int | None, str]) -> None:
         message: dict[str, Any] = {"nodeid": nodeid, "location": location, "reports": self.pending}

@@ -300,3 +300,28 @@ def test_a_config_time_warning_is_counted_once(pytester: pytest.Pytester, start:
     assert plain.summary == "4 passed, 1 warning"
     assert_same(plain, fast)
     fast.result.stdout.fnmatch_lines(["fastest: 2 workers*"])
+
+
+def test_a_conftests_import_warning_is_counted_once(pytester: pytest.Pytester) -> None:
+    """Guards: each worker collecting below a conftest imports it, and
+    recorded what its import warned: once per worker in the summary (as
+    under pytest-xdist), once in a serial run. Warnings of the test
+    modules' imports (each module is imported by one worker) still count
+    one each, and so do repeats within one worker."""
+    sub = pytester.mkdir("sub")
+    (sub / "conftest.py").write_text(
+        "import warnings\n"
+        "for n in range(2):\n"
+        "    warnings.warn(DeprecationWarning('conftest import'))\n"
+    )
+    for i in range(6):
+        (sub / f"test_m{i}.py").write_text(
+            "import warnings\nwarnings.warn('module import')\n\ndef test_a():\n    pass\n"
+        )
+    pytester.makepyfile(outcome_recorder=RECORDER)
+    pytester.syspathinsert()
+    plain = run(pytester, fastest=False)
+    fast = run(pytester, "--fastest-workers=2", fastest=True)
+    assert plain.summary == "6 passed, 8 warnings"
+    assert_same(plain, fast)  # 10 warnings before: the conftest's 2 again from the other worker
+    fast.result.stdout.fnmatch_lines(["fastest: 2 workers*"])
