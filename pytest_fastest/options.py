@@ -182,7 +182,10 @@ def split(config: pytest.Config) -> bool:
     """Whether long files run in parts (--fastest-split, or the ini key)."""
     value = getattr(config.option, "fastest_split", None)
     if value is None:
-        return bool(config.getini("fastest_split"))
+        try:
+            return bool(config.getini("fastest_split"))
+        except (ValueError, pytest.UsageError) as exc:  # pytest 8 / 9 reading a bad bool
+            raise pytest.UsageError(f"fastest_split (ini): {exc}: expected true or false") from None
     return bool(value)
 
 

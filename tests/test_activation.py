@@ -99,7 +99,17 @@ class TestActivation:
 class TestOptions:
     def test_help_lists_the_fastest_group(self, pytester: pytest.Pytester) -> None:
         result = pytester.runpytest_subprocess("--help")
-        result.stdout.fnmatch_lines(["*pytest-fastest*", "*--fastest-workers=N|auto*"])
+        result.stdout.fnmatch_lines(
+            ["*pytest-fastest*", "*--fastest-workers=N|auto*", "*--fastest-split*"]
+        )
+        result.stdout.fnmatch_lines(["*fastest_split (bool):*"])
+
+    def test_a_bad_split_value_in_ini_is_a_usage_error(self, pytester: pytest.Pytester) -> None:
+        (pytester.path / "pytest.ini").write_text("[pytest]\nfastest_split = maybe\n")
+        pytester.makepyfile(test_suite=SUITE)
+        result = pytester.runpytest_subprocess("-p", "fastest")
+        assert result.ret == pytest.ExitCode.USAGE_ERROR
+        result.stderr.fnmatch_lines(["*fastest_split (ini)*'maybe'*expected true or false*"])
 
     @pytest.mark.parametrize("value", ["-1", "abc", "2.5", ""])
     def test_bad_worker_count_is_a_usage_error(self, pytester: pytest.Pytester, value: str) -> None:
