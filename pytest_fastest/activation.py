@@ -313,13 +313,13 @@ class FastestSession:
         """One header line when workers run, or when a plugin keeps the run
         in-process (a run too small for workers adds none; nor does
         --collect-only, whose output is pytest's exactly)."""
-        if config.option.collectonly:
+        the_plan = self.plan
+        if config.option.collectonly or the_plan is None:
             return None
-        if self.controller is None:
-            if self.plan is not None and self.plan.announce:
-                return f"fastest: in-process ({self.plan.reason})"
-            return None
-        the_plan = self.controller.plan
+        # From the plan, not the controller: a plugin printing the header
+        # before our session start (pytest-sugar) asks before the workers exist.
+        if the_plan.workers == 0 or (self.controller is None and self.zygote is None):
+            return f"fastest: in-process ({the_plan.reason})" if the_plan.announce else None
         count = the_plan.workers
         return f"fastest: {count} worker{'s' if count != 1 else ''} ({the_plan.reason})"
 

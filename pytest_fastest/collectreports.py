@@ -140,8 +140,9 @@ class _Child:
     (pytest-json-report sets an attribute on each), as on a serial run's.
     """
 
-    def __init__(self, nodeid: str, location: list[Any] | None) -> None:
+    def __init__(self, nodeid: str, location: list[Any] | None, config: pytest.Config) -> None:
         self.nodeid = nodeid
+        self.config = config  # pytest-sugar's pytest_deselected reads items[0].config
         if location is not None:
             self.location = (location[0], location[1], location[2])
 
@@ -160,12 +161,12 @@ class _Child:
 _child_types: dict[str, type[_Child]] = {}
 
 
-def stand_ins(children: list[list[Any]]) -> list[_Child]:
+def stand_ins(children: list[list[Any]], config: pytest.Config) -> list[_Child]:
     """A report's children, each of a class named as the worker's node's."""
     out = []
     for nodeid, type_name, location in children:
         cls = _child_types.get(type_name)
         if cls is None:
             cls = _child_types[type_name] = type(type_name, (_Child,), {})
-        out.append(cls(nodeid, location))
+        out.append(cls(nodeid, location, config))
     return out

@@ -315,7 +315,7 @@ class Controller:
             children = data.pop(collectreports.CHILDREN, None)
             rep = report.decode(self.config, data, "", ("", None, ""))
             if children is not None:
-                rep.result = collectreports.stand_ins(children)  # type: ignore[union-attr]
+                rep.result = collectreports.stand_ins(children, self.config)  # type: ignore[union-attr]
                 nodes_by_id.update((child.nodeid, child) for child in rep.result)
             hook.pytest_collectreport(report=rep)
         terminal = self.config.pluginmanager.get_plugin("terminalreporter")
@@ -325,7 +325,10 @@ class Controller:
             terminal._numcollected = numcollected
         if deselected:
             # The same objects as the reports' results, as in a serial run.
-            items = [nodes_by_id.get(nodeid) or _ItemStandIn(nodeid) for nodeid in deselected]
+            items = [
+                nodes_by_id.get(nodeid) or _ItemStandIn(nodeid, self.config)
+                for nodeid in deselected
+            ]
             hook.pytest_deselected(items=items)
         session.testscollected = total_items
         if ordering.orders_units(self.config):
@@ -337,7 +340,7 @@ class Controller:
             # pytest-html's "N/M done"): stand-ins for the selected items, in
             # collection order; the items themselves live in the workers.
             stand_ins: list[Any] = [
-                nodes_by_id.get(nodeid) or _ItemStandIn(nodeid)
+                nodes_by_id.get(nodeid) or _ItemStandIn(nodeid, self.config)
                 for path in self._files_in_order()
                 for nodeid in self.file_nodeids[path]
             ]
@@ -866,8 +869,9 @@ class _ItemStandIn:
     they can of a serial run's items and reports.
     """
 
-    def __init__(self, nodeid: str) -> None:
+    def __init__(self, nodeid: str, config: pytest.Config) -> None:
         self.nodeid = nodeid
+        self.config = config  # pytest-sugar's pytest_deselected reads items[0].config
 
     @property
     def name(self) -> str:

@@ -325,3 +325,38 @@ def test_a_conftests_import_warning_is_counted_once(pytester: pytest.Pytester) -
     assert plain.summary == "6 passed, 8 warnings"
     assert_same(plain, fast)  # 10 warnings before: the conftest's 2 again from the other worker
     fast.result.stdout.fnmatch_lines(["fastest: 2 workers*"])
+
+
+# As pytest-sugar's module-level hook (active whenever it is installed).
+DESELECTED_READER = """
+def pytest_deselected(items):
+    items[0].config.pluginmanager
+
+def pytest_collection_finish(session):
+    assert all(item.config is session.config for item in session.items)
+"""
+
+
+@pytest.mark.parametrize("every_report", [False, True])
+def test_deselected_items_and_session_items_have_the_config(
+    pytester: pytest.Pytester, every_report: bool
+) -> None:
+    """Guards: the controller's stand-ins for the workers' items (deselected
+    ones, session.items) carry `config`, as items do: pytest-sugar, merely
+    installed, read it in its pytest_deselected and every run with -k ended
+    in INTERNALERROR. Both kinds of stand-in: with a plugin recording
+    collection reports (the reports' children) and without."""
+    reader = DESELECTED_READER
+    if every_report:
+        reader += "\ndef pytest_collectreport(report):\n    pass\n"
+    pytester.makepyfile(reader_plugin=reader)
+    pytester.syspathinsert()
+    for i in range(4):
+        pytester.makepyfile(
+            **{f"test_m{i}": "def test_a():\n    pass\n\ndef test_b():\n    pass\n"}
+        )
+    result = pytester.runpytest_subprocess(
+        "-p", "reader_plugin", "-p", "fastest", "--fastest-workers=2", "-k", "not m3"
+    )
+    result.assert_outcomes(passed=6, deselected=2)
+    result.stdout.fnmatch_lines(["fastest: 2 workers*"])
