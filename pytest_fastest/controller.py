@@ -99,11 +99,16 @@ class WorkerNode:
     import, and this module is imported on every run that uses workers.)
     """
 
+    # Set when the worker's final message arrives. A worker that died never
+    # sends one and its node has none, as on pytest-xdist: plugins test
+    # hasattr(node, "workeroutput") in pytest_testnodedown (pytest-metadata
+    # then reads a key its worker would have set).
+    workeroutput: dict[str, Any]
+
     def __init__(self, id: str, config: pytest.Config, workerinput: dict[str, Any]) -> None:
         self.id = id
         self.config = config
         self.workerinput = workerinput
-        self.workeroutput: dict[str, Any] = {}
         self.pid = 0
         self.handle = -1  # the dispatcher's worker id
         self.units: list[int] = []  # unfinished, in send order

@@ -360,3 +360,37 @@ def test_deselected_items_and_session_items_have_the_config(
     )
     result.assert_outcomes(passed=6, deselected=2)
     result.stdout.fnmatch_lines(["fastest: 2 workers*"])
+
+
+NODE_DOWN_RECORDER = """
+import json, os
+
+def pytest_configure(config):
+    if hasattr(config, "workerinput"):
+        config.workeroutput["metadata"] = {"worker": config.workerinput["workerid"]}
+
+def pytest_testnodedown(node, error):
+    # As pytest-metadata does: only a worker that finished has its output.
+    if hasattr(node, "workeroutput"):
+        node.workeroutput["metadata"]
+    with open("down.jsonl", "a") as f:
+        f.write(json.dumps([node.gateway.id, hasattr(node, "workeroutput"), error]) + "\\n")
+"""
+
+
+def test_a_crashed_workers_node_has_no_workeroutput(pytester: pytest.Pytester) -> None:
+    """Guards: a worker that died sent no final message, yet its node had
+    an empty workeroutput, so pytest-metadata's pytest_testnodedown read a
+    key of it and the run ended in INTERNALERROR. As on pytest-xdist, the
+    node has none until the worker's final message arrives."""
+    pytester.makeconftest(NODE_DOWN_RECORDER)
+    for i in range(3):
+        pytester.makepyfile(**{f"test_m{i}": "def test_a():\n    pass\n"})
+    pytester.makepyfile(test_crash="import os\n\ndef test_dies():\n    os._exit(3)\n")
+    result = pytester.runpytest_subprocess("-p", "fastest", "--fastest-workers=2")
+    result.assert_outcomes(passed=3, failed=1)
+    downs = [json.loads(line) for line in (pytester.path / "down.jsonl").read_text().splitlines()]
+    crashed = [down for down in downs if down[2] is not None]
+    assert len(crashed) == 1 and crashed[0][1] is False
+    finished = [down for down in downs if down[2] is None]
+    assert finished and all(has_output for _, has_output, _ in finished)
