@@ -339,12 +339,13 @@ class TestCollectOnly:
         def listing(run: Any) -> list[Any]:
             # `-p fastest` loads our plugin first, so pytest lists it first
             # among the plugins (as for any -p plugin): compared as a set.
+            # pytest-metadata's -v header line, where it is installed, lists them too.
             return [
                 sorted(line.removeprefix("plugins: ").split(", "))
                 if line.startswith("plugins: ")
                 else line
                 for line in run.result.outlines
-                if not _TIMING.search(line)
+                if not _TIMING.search(line) and not line.startswith("metadata: ")
             ]
 
         assert listing(fast) == listing(plain)
