@@ -212,17 +212,16 @@ def cut(nodeids: list[str], parts: int) -> list[list[str]]:
         for index in range(1, len(nodeids))
         if _top_level(nodeids[index]) != _top_level(nodeids[index - 1])
     ]
-    size = len(nodeids) / parts
+    size = len(nodeids) / parts  # >= 1
     cuts: list[int] = []
     for number in range(1, parts):
+        # With size >= 1 each ideal point lies past the previous cut (a
+        # boundary taken within size / 4 of the previous ideal) and before
+        # the end: every run is non-empty.
         ideal = round(number * size)
         near = min(starts, key=lambda start: abs(start - ideal), default=ideal)
-        at = near if abs(near - ideal) <= size / 4 else ideal
-        if cuts and at <= cuts[-1]:
-            at = ideal
-        if (cuts and at <= cuts[-1]) or at >= len(nodeids):
-            continue
-        cuts.append(at)
+        near_enough = abs(near - ideal) <= size / 4 and (not cuts or near > cuts[-1])
+        cuts.append(near if near_enough else ideal)
     bounds = [0, *cuts, len(nodeids)]
     return [nodeids[bounds[i] : bounds[i + 1]] for i in range(len(bounds) - 1)]
 

@@ -104,13 +104,6 @@ class TestOptions:
         )
         result.stdout.fnmatch_lines(["*fastest_split (bool):*"])
 
-    def test_a_bad_split_value_in_ini_is_a_usage_error(self, pytester: pytest.Pytester) -> None:
-        (pytester.path / "pytest.ini").write_text("[pytest]\nfastest_split = maybe\n")
-        pytester.makepyfile(test_suite=SUITE)
-        result = pytester.runpytest_subprocess("-p", "fastest")
-        assert result.ret == pytest.ExitCode.USAGE_ERROR
-        result.stderr.fnmatch_lines(["*fastest_split (ini)*'maybe'*expected true or false*"])
-
     @pytest.mark.parametrize("value", ["-1", "abc", "2.5", ""])
     def test_bad_worker_count_is_a_usage_error(self, pytester: pytest.Pytester, value: str) -> None:
         pytester.makepyfile(test_suite=SUITE)
@@ -118,12 +111,21 @@ class TestOptions:
         assert result.ret == pytest.ExitCode.USAGE_ERROR
         result.stderr.fnmatch_lines(["*--fastest-workers*whole number >= 0 or 'auto'*"])
 
-    def test_bad_worker_count_in_ini_is_a_usage_error(self, pytester: pytest.Pytester) -> None:
-        (pytester.path / "pytest.ini").write_text("[pytest]\nfastest_workers = many\n")
+    @pytest.mark.parametrize(
+        ("line", "message"),
+        [
+            ("fastest_workers = many", "*fastest_workers*many*whole number >= 0 or 'auto'*"),
+            ("fastest_split = maybe", "*fastest_split (ini)*'maybe'*expected true or false*"),
+        ],
+    )
+    def test_a_bad_value_in_ini_is_a_usage_error(
+        self, pytester: pytest.Pytester, line: str, message: str
+    ) -> None:
+        (pytester.path / "pytest.ini").write_text(f"[pytest]\n{line}\n")
         pytester.makepyfile(test_suite=SUITE)
         result = pytester.runpytest_subprocess("-p", "fastest")
         assert result.ret == pytest.ExitCode.USAGE_ERROR
-        result.stderr.fnmatch_lines(["*fastest_workers*many*whole number >= 0 or 'auto'*"])
+        result.stderr.fnmatch_lines([message])
 
 
 # A plugin module (not a conftest) whose pytest_collect_file makes an item of
